@@ -1,0 +1,2 @@
+/** Azure Functions entry: only trigger registrations (issue #7). */
+export {};

@@ -1,0 +1,3 @@
+#!/usr/bin/env node
+/** The `basegate` CLI (issue #3). */
+export {};

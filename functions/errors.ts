@@ -1,0 +1,161 @@
+/**
+ * One error module with stable codes.
+ *
+ * Retry logic and the choice between a delay and a poison message read `code` and
+ * `temporary`, never the message text. Messages say what was wrong, where, and what was
+ * expected; they never carry credentials (URLs are redacted before they get here).
+ */
+
+/** Base of every error basegate raises on purpose; `code` is stable and machine-readable. */
+export class BasegateError extends Error {
+  readonly code: string;
+  /** True when the same call may succeed later (throttling, outage): a delay, not a failure. */
+  readonly temporary: boolean;
+
+  constructor(code: string, message: string, options: { temporary?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.temporary = options.temporary ?? false;
+  }
+}
+
+/** An error in an OCI error body (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#error-codes). */
+export interface OciErrorEntry {
+  code: string;
+  message?: string;
+  detail?: unknown;
+}
+
+/** HTTP statuses that mean "the host is throttled or down, try later". */
+const TEMPORARY_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+/** OCI error codes that mean the same, whatever the status. */
+const TEMPORARY_CODES = new Set(['TOOMANYREQUESTS', 'UNAVAILABLE']);
+
+/** A registry answered with an unexpected status, or broke the protocol. */
+export class RegistryError extends BasegateError {
+  readonly status: number | undefined;
+  readonly method: string;
+  /** The request URL without credentials or query secrets. */
+  readonly url: string;
+  readonly errors: OciErrorEntry[];
+  /** Seconds the registry asked us to wait (Retry-After), when it said. */
+  readonly retryAfter: number | undefined;
+
+  constructor(args: {
+    code: string;
+    message: string;
+    method: string;
+    url: string;
+    status?: number;
+    errors?: OciErrorEntry[];
+    retryAfter?: number;
+    temporary?: boolean;
+    cause?: unknown;
+  }) {
+    const errors = args.errors ?? [];
+    const temporary =
+      args.temporary ??
+      ((args.status !== undefined && TEMPORARY_STATUSES.has(args.status)) || errors.some((e) => TEMPORARY_CODES.has(e.code)));
+    super(args.code, args.message, { temporary, cause: args.cause });
+    this.status = args.status;
+    this.method = args.method;
+    this.url = redactUrl(args.url);
+    this.errors = errors;
+    this.retryAfter = args.retryAfter;
+  }
+}
+
+/** The configuration is wrong: names the file, the path inside it, and what was expected. */
+export class ConfigError extends BasegateError {
+  readonly file: string | undefined;
+  readonly path: string | undefined;
+
+  constructor(message: string, options: { file?: string; path?: string; code?: string } = {}) {
+    const where = [options.file, options.path].filter(Boolean).join(': ');
+    super(options.code ?? 'CONFIG_INVALID', where ? `${where}: ${message}` : message);
+    this.file = options.file;
+    this.path = options.path;
+  }
+}
+
+/** A reference string that does not parse. */
+export class InvalidReferenceError extends BasegateError {
+  constructor(input: string, reason: string) {
+    super('REFERENCE_INVALID', `invalid reference ${JSON.stringify(input)}: ${reason}`);
+  }
+}
+
+/** Bytes did not match the digest they were fetched or pushed under. Never temporary: refuse and keep nothing. */
+export class DigestMismatchError extends BasegateError {
+  constructor(what: string, expected: string, actual: string) {
+    super('DIGEST_MISMATCH', `${what}: expected digest ${expected}, got ${actual}`);
+  }
+}
+
+/** Content that basegate refuses to handle (oversize, unknown media type, bad JSON, ...). */
+export class ContentRejectedError extends BasegateError {
+  constructor(code: string, message: string) {
+    super(code, message);
+  }
+}
+
+/** A gate refused a digest; carries the reasons a person can act on. */
+export class GateRejected extends BasegateError {
+  readonly reasons: string[];
+  constructor(gate: string, reasons: string[]) {
+    super('GATE_REJECTED', `gate ${gate} rejected: ${reasons.join('; ')}`);
+    this.reasons = reasons;
+  }
+}
+
+/** Removes userinfo and token-like query parameters from a URL before it is shown anywhere. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '';
+      u.password = '';
+    }
+    for (const key of [...u.searchParams.keys()]) {
+      if (/token|secret|password|sig|key|code/i.test(key)) u.searchParams.set(key, 'REDACTED');
+    }
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
+}
+
+/** True for errors worth a delay and another try (registry throttling or outage, network faults). */
+export function isTemporary(err: unknown): boolean {
+  if (err instanceof BasegateError) return err.temporary;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK_CODES.has(code);
+}
+
+/** Node and undici network error codes that mean "try again". */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_ABORTED',
+]);
+
+/** A short, credential-free description of any thrown value for logs, audit and status. */
+export function describeError(err: unknown): string {
+  if (err instanceof BasegateError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,114 @@
+/**
+ * The ports the pipeline talks to. Azure and local implementations sit behind them
+ * (`azure/`, `state/`, `oci/`, `rebuild/`); the pipeline imports only these types.
+ */
+import type { ImageRef } from '../oci/reference';
+
+/** Time, injectable so that cooldowns and backoffs can be tested without waiting. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Kinds of records the state holds, one namespace (table partition) each. */
+export type StateKind = 'tag' | 'verdict' | 'promotion' | 'rebuild' | 'approval' | 'poison';
+
+/** A value with the opaque version it was read at (optimistic concurrency). */
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+/** Conditions of {@link StateStore.put}. */
+export interface PutOptions {
+  /** Write only if the record is still at this version; otherwise throws a `STATE_CONFLICT` error. */
+  etag?: string;
+  /** Write only if there is no record yet (a claim); otherwise throws a `STATE_CONFLICT` error. */
+  ifAbsent?: boolean;
+}
+
+/** One append-only audit entry per decision. */
+export interface AuditRecord {
+  /** ISO time of the decision. */
+  at: string;
+  stage: 'detect' | 'validate' | 'promote' | 'rebuild' | 'rollback' | 'approval' | 'poison';
+  /** Canonical source reference (`docker.io/library/node:20-alpine`). */
+  subject: string;
+  digest?: string;
+  /** What was decided: `changed`, `approved`, `rejected`, `promoted`, `failed`, `triggered`... */
+  outcome: string;
+  /** Follows one digest across stages. */
+  correlationId?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Where basegate remembers what it saw and decided: a local file or Azure Table Storage. */
+export interface StateStore {
+  get<T>(kind: StateKind, key: string): Promise<Versioned<T> | undefined>;
+  /** Writes a record and returns its new etag; honours {@link PutOptions}. */
+  put<T>(kind: StateKind, key: string, value: T, options?: PutOptions): Promise<string>;
+  delete(kind: StateKind, key: string): Promise<void>;
+  list<T>(kind: StateKind): Promise<Array<Versioned<T> & { key: string }>>;
+  appendAudit(record: AuditRecord): Promise<void>;
+  /** Audit records, oldest first; only those of `subject` when given. */
+  listAudit(options?: { subject?: string; limit?: number }): Promise<AuditRecord[]>;
+  /** Releases locks and handles. */
+  close(): Promise<void>;
+}
+
+/** What to promote: a pinned source digest into a target repository under some tags. */
+export interface PromoteRequest {
+  /** Source pinned to the approved digest (the tag, if any, is informational). */
+  source: ImageRef;
+  /** Target repository (no tag, no digest). */
+  target: ImageRef;
+  /** Tags to set in the target, the moving tag first; set only after all content is in place. */
+  tags: string[];
+  /** Platforms to keep (`os/arch[/variant]`); undefined keeps all, and the target digest equals the source's. */
+  platforms?: string[];
+  /** Copy signatures, SBOMs and attestations that refer to the digest. Default true. */
+  referrers?: boolean;
+}
+
+export interface PromoteResult {
+  /** Digest the tags point at in the target. */
+  digest: string;
+  tags: string[];
+  bytesUploaded: number;
+  blobsUploaded: number;
+  blobsMounted: number;
+  blobsSkipped: number;
+  manifests: number;
+  referrers: number;
+  durationMs: number;
+}
+
+/** Puts an approved digest into the base-image registry (OCI copy, or ARM importImage). */
+export interface Promoter {
+  promote(request: PromoteRequest): Promise<PromoteResult>;
+}
+
+/** What a dependent is told when its base image was promoted. */
+export interface RebuildEvent {
+  event: 'base-image-promoted';
+  /** Canonical source repository reference with tag (`docker.io/library/node:20-alpine`). */
+  image: string;
+  tag: string;
+  /** Promoted digest in the target. */
+  digest: string;
+  previousDigest?: string;
+  /** The promoted image in the target registry, pinned (`base.azurecr.io/base/node@sha256:...`). */
+  target: string;
+  immutableTag: string;
+  time: string;
+}
+
+/** Result of triggering a rebuild. */
+export interface RebuildOutcome {
+  /** Run id when the system returns one (ACR run, pipeline run). */
+  runId?: string;
+  /** `triggered`, or `skipped` when another mechanism builds it (ACR's own base-image trigger). */
+  status: 'triggered' | 'skipped';
+  detail?: string;
+}
