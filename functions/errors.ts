@@ -70,12 +70,18 @@ export class RegistryError extends BasegateError {
 export class ConfigError extends BasegateError {
   readonly file: string | undefined;
   readonly path: string | undefined;
+  /** 1-based position in the file, when known. */
+  readonly line: number | undefined;
+  readonly column: number | undefined;
 
-  constructor(message: string, options: { file?: string; path?: string; code?: string } = {}) {
-    const where = [options.file, options.path].filter(Boolean).join(': ');
+  constructor(message: string, options: { file?: string; path?: string; line?: number; column?: number; code?: string } = {}) {
+    const at = options.file && options.line !== undefined ? `${options.file}:${options.line}:${options.column ?? 1}` : options.file;
+    const where = [at, options.path].filter(Boolean).join(': ');
     super(options.code ?? 'CONFIG_INVALID', where ? `${where}: ${message}` : message);
     this.file = options.file;
     this.path = options.path;
+    this.line = options.line;
+    this.column = options.column;
   }
 }
 

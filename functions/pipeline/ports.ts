@@ -112,3 +112,8 @@ export interface RebuildOutcome {
   status: 'triggered' | 'skipped';
   detail?: string;
 }
+
+/** Tells one dependent to rebuild (webhook, GitHub dispatch, Azure Pipelines, ACR task run). */
+export interface RebuildTrigger {
+  trigger(event: RebuildEvent, options?: { signal?: AbortSignal }): Promise<RebuildOutcome>;
+}

@@ -1,0 +1,40 @@
+/**
+ * Command-line parsing with node's own `util.parseArgs`: each command declares its options;
+ * an unknown option or a missing value is a usage error (exit 2) that names it.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BasegateError } from '../errors';
+
+export class UsageError extends BasegateError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Options every command takes. */
+export const COMMON_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  state: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Options;
+
+/** Parses `argv` for one command; throws {@link UsageError} with the offending option named. */
+export function parseCommand<O extends Options>(command: string, argv: string[], options: O, positionals = 0) {
+  try {
+    const parsed = parseArgs({ args: argv, options: { ...COMMON_OPTIONS, ...options }, allowPositionals: positionals > 0, strict: true });
+    if (parsed.positionals.length > positionals) throw new UsageError(`${command}: unexpected argument ${JSON.stringify(parsed.positionals[positionals])}`);
+    return parsed;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${command}: ${(err as Error).message}`);
+  }
+}
+
+/** The --config value, or an error saying it is needed. */
+export function requireConfig(command: string, values: { config?: string }): string {
+  if (!values.config) throw new UsageError(`${command}: --config FILE is required (the basegate.yaml to use)`);
+  return values.config;
+}

@@ -1,0 +1,59 @@
+/** `basegate status --config FILE [--json]`: what the state holds, and why an image is held. */
+import type { RebuildRecord, TagState, Verdict } from '../../pipeline/records';
+import { digestKey } from '../../pipeline/records';
+import { heldBecause } from '../../pipeline/validate';
+import { parseCommand, requireConfig } from '../args';
+import { composeCli } from '../compose';
+import { EXIT } from '../exit-codes';
+import { shortDigest, type Output } from '../output';
+
+export const STATUS_USAGE = 'basegate status --config FILE [--state FILE] [--json]';
+
+export interface TagStatusView {
+  source: string;
+  target: string;
+  status: TagState['status'];
+  seenDigest?: string;
+  checkedAt?: string;
+  promoted?: TagState['promoted'];
+  reason?: string;
+  verdict?: Pick<Verdict, 'outcome' | 'at' | 'gates'>;
+  rebuilds: Array<Pick<RebuildRecord, 'dependent' | 'status' | 'runId' | 'lastError' | 'at' | 'targetDigest'>>;
+}
+
+export async function runStatus(argv: string[], out: Output): Promise<number> {
+  const { values } = parseCommand('status', argv, {});
+  const runtime = await composeCli({ configFile: requireConfig('status', values), stateFile: values.state, readOnly: true });
+  try {
+    const [tags, verdicts, rebuilds] = await Promise.all([runtime.state.list<TagState>('tag'), runtime.state.list<Verdict>('verdict'), runtime.state.list<RebuildRecord>('rebuild')]);
+    const verdictOf = new Map(verdicts.map((v) => [v.key, v.value]));
+    const views: TagStatusView[] = tags.map(({ value: t }) => {
+      const verdict = t.seenDigest ? verdictOf.get(digestKey(t.imageId, t.seenDigest)) : undefined;
+      const last = new Map<string, RebuildRecord>();
+      for (const { value: r } of rebuilds) if (r.imageId === t.imageId && r.tag === t.tag && (!last.has(r.dependent) || last.get(r.dependent)!.at < r.at)) last.set(r.dependent, r);
+      return {
+        source: t.source,
+        target: t.target,
+        status: t.status,
+        seenDigest: t.seenDigest,
+        checkedAt: t.checkedAt,
+        promoted: t.promoted,
+        reason: t.reason ?? (verdict && verdict.outcome !== 'approved' ? heldBecause(verdict) : undefined),
+        verdict: verdict && { outcome: verdict.outcome, at: verdict.at, gates: verdict.gates },
+        rebuilds: [...last.values()].map(({ dependent, status, runId, lastError, at, targetDigest }) => ({ dependent, status, runId, lastError, at, targetDigest })),
+      };
+    });
+    if (values.json) out.json({ tags: views });
+    else if (views.length === 0) out.result('nothing recorded yet: run basegate sync');
+    else {
+      for (const v of views) {
+        out.result(`${v.source}  ${v.status}  seen ${shortDigest(v.seenDigest)}  promoted ${shortDigest(v.promoted?.sourceDigest)}${v.promoted ? ` as ${v.promoted.immutableTag}` : ''}`);
+        if (v.reason) out.result(`    held: ${v.reason}`);
+        for (const r of v.rebuilds) out.result(`    rebuild ${r.dependent}: ${r.status}${r.runId ? ` run ${r.runId}` : ''}${r.lastError ? ` (${r.lastError})` : ''}`);
+      }
+    }
+    return EXIT.OK;
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * The `gates:` section (issue #5): each gate is evaluated on the pinned digest and all must
+ * pass. Image gates are merged over `defaults.gates`, the image winning per gate; `false`
+ * turns a default gate off for one image. Durations and sizes come out as numbers.
+ */
+import { z } from 'zod';
+import { durationField, regexField, registryResourceIdField, sizeField, text } from './schema-fields';
+
+/** Turns a gate into "this gate, or false to turn the default off". */
+function switchable<T extends z.ZodType>(schema: T) {
+  return z.union([z.literal(false), schema]).optional();
+}
+
+const commandGate = z.strictObject({
+  /** argv of the program; `$IMAGE` and `$PLATFORM` are in its environment. */
+  run: z.array(text).min(1),
+  timeout: durationField.optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+
+const acrTaskGate = z
+  .strictObject({
+    registry: registryResourceIdField,
+    task: text.optional(),
+    /** A task YAML file, relative to the config file. */
+    encodedTask: text.optional(),
+    /** Name of the argument carrying the pinned image reference. */
+    argument: text.optional(),
+    timeout: durationField.optional(),
+  })
+  .superRefine((gate, ctx) => {
+    if ((gate.task === undefined) === (gate.encodedTask === undefined)) {
+      ctx.issues.push({ code: 'custom', message: 'expected exactly one of task or encodedTask', input: gate, params: { expected: 'exactly one of task or encodedTask' } });
+    }
+  });
+
+/** The gates of one image (or of `defaults`). */
+export const gatesSchema = z.strictObject({
+  /** Compressed size per platform. */
+  maxSize: switchable(sizeField),
+  /** The digest was first seen at least this long ago. */
+  cooldown: switchable(durationField),
+  /** The image config's `created` is not older than this. */
+  maxAge: switchable(durationField),
+  /** Required labels: name → regex the value must match. */
+  labels: switchable(z.record(text, regexField)),
+  /** A signature or attestation exists as a referrer. */
+  signature: z.union([z.boolean(), z.strictObject({ artifactType: text.optional() })]).optional(),
+  command: switchable(commandGate),
+  acrTask: switchable(acrTaskGate),
+  /** The digest waits for a person's decision. */
+  approval: switchable(z.literal('manual')),
+});
+
+/** Gates as written, after parsing (durations in ms, sizes in bytes, regexes compiled). */
+export type GatesDocument = z.output<typeof gatesSchema>;

@@ -1,0 +1,31 @@
+/** `defaults.gates` merged under an image's gates: the image wins per gate, `false` turns a gate off. */
+import * as path from 'node:path';
+import type { GatesConfig } from './config';
+import type { GatesDocument } from './gate-schema';
+
+/** Merges default and image gates into the resolved form (relative task files made absolute against `dir`). */
+export function mergeGates(defaults: GatesDocument | undefined, image: GatesDocument | undefined, dir: string): GatesConfig {
+  const merged: Record<string, unknown> = { ...(defaults ?? {}), ...(image ?? {}) };
+  const out: GatesConfig = {};
+  for (const [name, value] of Object.entries(merged)) {
+    if (value === undefined || value === false) continue;
+    switch (name) {
+      case 'signature':
+        out.signature = value === true ? {} : { ...(value as { artifactType?: string }) };
+        break;
+      case 'command': {
+        const c = value as { run: string[]; timeout?: number; env?: Record<string, string> };
+        out.command = { run: [...c.run], timeout: c.timeout, env: { ...(c.env ?? {}) } };
+        break;
+      }
+      case 'acrTask': {
+        const t = value as NonNullable<GatesConfig['acrTask']>;
+        out.acrTask = { ...t, ...(t.encodedTask === undefined ? {} : { encodedTask: path.resolve(dir, t.encodedTask) }) };
+        break;
+      }
+      default:
+        (out as Record<string, unknown>)[name] = value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * The schema of basegate.yaml (docs/configuration.md). Objects are strict: an unknown key is
+ * an error, so a typo never silently disables a gate. Fields are parsed as they are checked
+ * (durations, sizes, regexes); rules that relate several fields (tags or tagPolicy, registry
+ * or layout, duplicates, references) are checked after this, in resolve-config.ts.
+ */
+import { z } from 'zod';
+import { dependentSchema } from './dependent-schema';
+import { gatesSchema } from './gate-schema';
+import { httpsUrlField, platformField, regexField, registryResourceIdField, semverRangeField, tagField, text } from './schema-fields';
+
+/** How to reach one registry host. */
+const registrySchema = z.strictObject({
+  username: text.optional(),
+  password: text.optional(),
+  /** Key Vault secret URL holding the password; resolved by the Azure layer. */
+  passwordSecret: httpsUrlField.optional(),
+  /** Plain http (loopback hosts are plain http by default). */
+  insecure: z.boolean().optional(),
+  /** Requests in flight to this host. */
+  concurrency: z.int().min(1).max(256).optional(),
+  /** Pause pulls when the registry's ratelimit-remaining falls below this. */
+  minRemaining: z.int().min(0).optional(),
+});
+
+/** The base-image registry promoted into. */
+const targetSchema = z.strictObject({
+  registry: text.optional(),
+  /** An OCI image layout directory, relative to the config file. */
+  layout: text.optional(),
+  immutableTag: text.optional(),
+  acr: z
+    .strictObject({
+      resourceId: registryResourceIdField,
+      lockImmutableTags: z.boolean().optional(),
+    })
+    .optional(),
+});
+
+/** A rule choosing tags from the upstream tag list. */
+const tagPolicySchema = z.strictObject({
+  allow: z.array(regexField).optional(),
+  deny: z.array(regexField).optional(),
+  semver: semverRangeField.optional(),
+  latest: z.int().min(1).max(1000).optional(),
+});
+
+/** One tracked image. */
+const imageSchema = z.strictObject({
+  source: text,
+  tags: z.array(tagField).min(1).optional(),
+  tagPolicy: tagPolicySchema.optional(),
+  immutableTags: z.array(regexField).optional(),
+  repository: text.optional(),
+  platforms: z.array(platformField).min(1).optional(),
+  gates: gatesSchema.optional(),
+  dependents: z.array(dependentSchema).optional(),
+});
+
+/** The whole document. */
+export const configSchema = z.strictObject({
+  registries: z.record(z.string(), registrySchema).optional(),
+  target: targetSchema,
+  images: z.array(imageSchema).min(1),
+  defaults: z
+    .strictObject({
+      gates: gatesSchema.optional(),
+      dependents: z.array(dependentSchema).optional(),
+    })
+    .optional(),
+});
+
+/** basegate.yaml as written (before parsing). */
+export type ConfigDocumentInput = z.input<typeof configSchema>;
+/** basegate.yaml after schema validation (durations and sizes as numbers, regexes compiled). */
+export type ConfigDocument = z.output<typeof configSchema>;
+export type ImageDocument = ConfigDocument['images'][number];
+export type RegistryDocument = NonNullable<ConfigDocument['registries']>[string];
+export type TargetDocument = ConfigDocument['target'];
+export type TagPolicyDocument = NonNullable<ImageDocument['tagPolicy']>;

@@ -1,0 +1,89 @@
+/**
+ * Copies one blob into the target repository, cheapest way first:
+ * 1. skipped: the memo or a HEAD says the target repository has it;
+ * 2. mounted: another repository of the same target registry has it (from the memo, then the
+ *    caller's `mountSources`) and the target can mount (`canMount`): no bytes move;
+ * 3. uploaded: streamed from the source's `blobGet`, which the port requires to verify while
+ *    streaming (both backends do, and both verify again in `blobPut`, so no byte is hashed a
+ *    third time here). A stream that fails verification errors before its end, so the target
+ *    never commits it. The body is a factory, so a retry in the target backend refetches.
+ * Each blob is copied once per copy even when several manifests share it.
+ */
+import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { ContentRejectedError } from '../errors';
+import type { CopyRun } from './copy-run';
+import type { ImageRef } from './reference';
+import { canMount } from './registry-port';
+import type { Descriptor } from './schema';
+
+/** Copies blobs for one {@link CopyRun}, each digest once. */
+export class BlobCopier {
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(private readonly run: CopyRun) {}
+
+  /** Makes sure the target repository has the blob; shares the work with concurrent callers of the same digest. */
+  copy(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<void> {
+    let pending = this.inFlight.get(descriptor.digest);
+    if (!pending) {
+      pending = this.run.task(() => this.transfer(descriptor));
+      this.inFlight.set(descriptor.digest, pending);
+    }
+    return pending;
+  }
+
+  private async transfer(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<void> {
+    const { target, targetRepo, blobLocations, mountSources } = this.run.options;
+    const { digest, size } = descriptor;
+    const present = blobLocations.has(targetRepo, digest) ? { size } : await target.blobHead(targetRepo, digest);
+    if (present !== undefined) {
+      if (present.size !== size) throw new ContentRejectedError('SIZE_MISMATCH', `blob ${digest} in ${targetRepo.name} has ${present.size} bytes, its descriptor declares ${size}`);
+      blobLocations.record(targetRepo, digest);
+      this.run.stats.blobsSkipped++;
+      this.run.emit({ type: 'blob', digest, size, action: 'skipped' });
+      return;
+    }
+    if (canMount(target)) {
+      const known = blobLocations.elsewhere(targetRepo, digest);
+      const hinted = mountSources.filter((m) => m.repository !== targetRepo.repository && !known.some((k) => k.repository === m.repository));
+      for (const from of [...known, ...hinted]) {
+        this.run.checkpoint();
+        if (await target.blobMount(targetRepo, digest, from)) {
+          blobLocations.record(targetRepo, digest);
+          this.run.stats.blobsMounted++;
+          this.run.emit({ type: 'blob', digest, size, action: 'mounted', from: from.repository });
+          return;
+        }
+      }
+    }
+    this.run.checkpoint();
+    const from = this.run.sourceAt(digest);
+    await target.blobPut(targetRepo, descriptor, () => sourceStream(this.run, from, descriptor));
+    blobLocations.record(targetRepo, digest);
+    this.run.stats.blobsUploaded++;
+    this.run.stats.bytesUploaded += size;
+    this.run.emit({ type: 'blob', digest, size, action: 'uploaded' });
+  }
+}
+
+/**
+ * A stream of the source blob (verified by the port's `blobGet`). It exists at once while the
+ * source request starts, as the body factory must return synchronously; a failure of the
+ * request or of the verification errors it.
+ */
+function sourceStream(run: CopyRun, from: ImageRef, descriptor: Pick<Descriptor, 'digest' | 'size'>): Readable {
+  const out = new PassThrough();
+  run.options.source.blobGet(from, descriptor).then(
+    (body) => {
+      if (out.destroyed) {
+        body.destroy(); // the consumer gave up (a retry) before the source answered
+        return;
+      }
+      pipeline(body, out, (err) => {
+        if (err) out.destroy(err);
+      });
+    },
+    (err: unknown) => out.destroy(err as Error),
+  );
+  return out;
+}

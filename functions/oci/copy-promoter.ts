@@ -1,0 +1,66 @@
+/**
+ * The `Promoter` of the CLI and of every non-Azure target: a verified OCI copy through the
+ * Distribution API (or into an OCI layout). One instance serves a whole run, so blobs written
+ * for one image are mounted, not uploaded again, for the next image that shares them.
+ */
+import type { PromoteRequest, PromoteResult, Promoter } from '../pipeline/ports';
+import { BlobLocations } from './blob-locations';
+import { copyImage, type CopyProgressEvent } from './copy';
+import { createLimit, type Limit } from './limit';
+import type { ImageRef } from './reference';
+import type { Registry } from './registry-port';
+
+export interface CopyPromoterOptions {
+  /** Reads the upstream. */
+  source: Registry;
+  /** Writes the base-image registry (or layout). */
+  target: Registry;
+  /** Blob transfers and manifest requests in flight across all images of the run. */
+  concurrency?: number;
+  /** Target repositories to try mounting from when no copy of this run has placed a blob yet. */
+  mountSources?: ImageRef[];
+  signal?: AbortSignal;
+  onProgress?(request: PromoteRequest, event: CopyProgressEvent): void;
+}
+
+const DEFAULTS = {
+  /** Two cores hash while the network waits: 8 transfers keep both busy without flooding a registry. */
+  concurrency: 8,
+};
+
+export class CopyPromoter implements Promoter {
+  private readonly limit: Limit;
+  private readonly locations = new BlobLocations();
+
+  constructor(private readonly options: CopyPromoterOptions) {
+    this.limit = createLimit(options.concurrency ?? DEFAULTS.concurrency);
+  }
+
+  async promote(request: PromoteRequest): Promise<PromoteResult> {
+    const result = await copyImage({
+      source: this.options.source,
+      sourceRef: request.source,
+      target: this.options.target,
+      targetRef: request.target,
+      tags: request.tags,
+      platforms: request.platforms,
+      referrers: request.referrers ?? true,
+      limit: this.limit,
+      blobLocations: this.locations,
+      mountSources: (this.options.mountSources ?? []).filter((r) => r.repository !== request.target.repository),
+      signal: this.options.signal,
+      onProgress: this.options.onProgress ? (event) => this.options.onProgress!(request, event) : undefined,
+    });
+    return {
+      digest: result.digest,
+      tags: result.tags,
+      bytesUploaded: result.bytesUploaded,
+      blobsUploaded: result.blobsUploaded,
+      blobsMounted: result.blobsMounted,
+      blobsSkipped: result.blobsSkipped,
+      manifests: result.manifests,
+      referrers: result.referrers,
+      durationMs: result.durationMs,
+    };
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * Sync: the whole pipeline for every tracked tag, in process (the CLI's `sync`):
+ * detect → validate → promote → rebuild, each on the pinned digest detect saw.
+ *
+ * Every step is idempotent, so a sync after a crash picks up where the last one stopped:
+ * an approved but unpromoted digest is promoted, a promotion whose rebuilds were not all sent
+ * sends the missing ones, and nothing done is done again.
+ */
+import { describeError, isTemporary } from '../errors';
+import { mapLimit } from '../map-limit';
+import { checkTag, detectImage, recordCheck, type DetectDeps, type TagCheck } from './detect';
+import type { Clock, Promoter, StateStore } from './ports';
+import { promoteDigest, type PromotionOutcome } from './promote';
+import { rebuildEvent, runRebuild, type RebuildDeps } from './rebuild';
+import { tagKey, type PromotedRef, type RebuildRecord, type TagState, type TagStatus } from './records';
+import type { TrackedImage } from './tracked-image';
+import { updateRecord } from './update-record';
+import { heldBecause, validateDigest, type ValidateDeps } from './validate';
+
+/** Final state of one tracked tag after a sync. */
+export type SyncStatus = 'promoted' | 'unchanged' | 'rejected' | 'pending' | 'failed' | 'would-validate';
+
+export interface TagReport {
+  imageId: string;
+  /** Source reference with tag. */
+  source: string;
+  tag: string;
+  status: SyncStatus;
+  /** What detect saw: new, changed, unchanged, failed. */
+  detected: TagCheck['status'];
+  digest?: string;
+  previousDigest?: string;
+  /** Digest in the target (differs from `digest` when platforms were filtered). */
+  targetDigest?: string;
+  immutableTag?: string;
+  reason?: string;
+  bytesUploaded?: number;
+  rebuilds?: Array<{ dependent: string; status: RebuildRecord['status']; runId?: string; error?: string }>;
+}
+
+export interface SyncReport {
+  tags: TagReport[];
+  totals: Record<SyncStatus, number>;
+  /** True when every tag ended promoted, unchanged, pending or rejected: nothing failed operationally. */
+  ok: boolean;
+}
+
+export interface SyncOptions {
+  /** Detect only and say what would happen; writes nothing. */
+  dryRun?: boolean;
+  /** Re-validate decided verdicts. */
+  force?: boolean;
+  /** Images processed at once. */
+  concurrency?: number;
+  onImageDone?(image: TrackedImage, reports: TagReport[]): void;
+}
+
+export interface SyncDeps extends DetectDeps, Omit<ValidateDeps, 'state' | 'clock'>, Omit<RebuildDeps, 'state' | 'clock'> {
+  promoter: Promoter;
+  state: StateStore;
+  clock: Clock;
+}
+
+/** Runs the pipeline over every image; one image's failure never stops the others. */
+export async function sync(images: readonly TrackedImage[], deps: SyncDeps, options: SyncOptions = {}): Promise<SyncReport> {
+  const perImage = await mapLimit(images, options.concurrency ?? 4, async (image) => {
+    const checks = await detectImage(image, deps);
+    const reports = await Promise.all(checks.map((check) => syncTag(image, check, deps, options)));
+    options.onImageDone?.(image, reports);
+    return reports;
+  });
+  return summarise(perImage.flat());
+}
+
+/** Re-checks one tag and takes it as far as its gates allow (webhooks and `check` requests use this). */
+export async function syncOneTag(image: TrackedImage, tag: string, deps: SyncDeps, options: SyncOptions = {}): Promise<TagReport> {
+  return syncTag(image, await checkTag(image, tag, deps), deps, options);
+}
+
+async function syncTag(image: TrackedImage, check: TagCheck, deps: SyncDeps, options: SyncOptions): Promise<TagReport> {
+  const report: TagReport = { imageId: image.id, source: check.source.toString(), tag: check.tag, status: 'failed', detected: check.status, digest: check.digest, previousDigest: check.previousDigest };
+  if (check.status === 'failed' || !check.digest) {
+    if (!options.dryRun && check.tag !== '*') await setStatus(deps, image, check.tag, 'failed', check.error);
+    return { ...report, status: 'failed', reason: check.error };
+  }
+  if (options.dryRun) return { ...report, status: check.status === 'unchanged' ? 'unchanged' : 'would-validate' };
+  const digest = check.digest;
+  try {
+    const tagState = await recordCheck(image, check, deps);
+    if (tagState?.promoted?.sourceDigest === digest && !options.force) {
+      return { ...report, status: 'unchanged', targetDigest: tagState.promoted.targetDigest, immutableTag: tagState.promoted.immutableTag, rebuilds: await rebuildAll(image, check.tag, outcomeOf(tagState), deps) };
+    }
+    if (tagState?.rolledBackFrom === digest && !options.force) {
+      return { ...report, status: 'unchanged', targetDigest: tagState.promoted?.targetDigest, reason: `rolled back from ${digest}: not promoted again until upstream moves on or sync --force` };
+    }
+    const verdict = await validateDigest({ image, tag: check.tag, digest, force: options.force }, deps);
+    if (verdict.outcome !== 'approved') {
+      const reason = heldBecause(verdict);
+      await setStatus(deps, image, check.tag, verdict.outcome, reason);
+      return { ...report, status: verdict.outcome, reason };
+    }
+    const outcome = await promoteDigest({ image, tag: check.tag, digest }, deps);
+    const rebuilds = outcome.movedTag ? await rebuildAll(image, check.tag, outcome, deps) : [];
+    return { ...report, status: 'promoted', targetDigest: outcome.result.digest, immutableTag: outcome.promoted.immutableTag, bytesUploaded: outcome.result.bytesUploaded, rebuilds };
+  } catch (err) {
+    const reason = describeError(err);
+    await setStatus(deps, image, check.tag, 'failed', reason).catch(() => undefined);
+    return { ...report, status: 'failed', reason: isTemporary(err) ? `${reason} (temporary: will retry)` : reason };
+  }
+}
+
+/** Sends every dependent's rebuild for a promotion; already-sent ones are found in state and skipped. */
+async function rebuildAll(image: TrackedImage, tag: string, outcome: PromotionOutcome, deps: SyncDeps): Promise<TagReport['rebuilds']> {
+  const event = rebuildEvent(image, tag, outcome, deps.clock);
+  return Promise.all(
+    image.dependents.map(async (dependent) => {
+      const record = await runRebuild({ image, tag, dependent, event }, deps);
+      return { dependent: dependent.id, status: record.status, runId: record.runId, error: record.lastError };
+    }),
+  );
+}
+
+/** A promotion as recorded in the tag state, for re-sending rebuilds after a crash. */
+function outcomeOf(state: TagState): PromotionOutcome {
+  const promoted = state.promoted as PromotedRef;
+  const earlier = (state.history ?? []).filter((h) => h.sourceDigest !== promoted.sourceDigest);
+  return {
+    promoted,
+    previous: earlier[earlier.length - 1],
+    movedTag: true,
+    result: { digest: promoted.targetDigest, tags: [state.tag, promoted.immutableTag], bytesUploaded: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, manifests: 0, referrers: 0, durationMs: 0 },
+  };
+}
+
+async function setStatus(deps: SyncDeps, image: TrackedImage, tag: string, status: TagStatus, reason: string | undefined): Promise<void> {
+  await updateRecord<TagState>(deps.state, 'tag', tagKey(image.id, tag), (current) =>
+    current ? { ...current, status, reason } : { imageId: image.id, source: image.source.withTag(tag).toString(), tag, target: image.target.toString(), status, reason },
+  );
+}
+
+function summarise(tags: TagReport[]): SyncReport {
+  const totals: Record<SyncStatus, number> = { promoted: 0, unchanged: 0, rejected: 0, pending: 0, failed: 0, 'would-validate': 0 };
+  for (const t of tags) totals[t.status]++;
+  const rebuildFailed = tags.some((t) => t.rebuilds?.some((r) => r.status === 'failed' || r.status === 'retry'));
+  return { tags, totals, ok: totals.failed === 0 && !rebuildFailed };
+}
+

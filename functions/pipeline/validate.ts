@@ -1,0 +1,104 @@
+/**
+ * Validate: every gate of an image on one pinned digest. Fail closed:
+ * - all gates must pass for `approved`; any `fail` makes it `rejected`;
+ * - a gate that throws (timeout, scanner crash, ARM down) is `pending`, never a pass;
+ * - a decided verdict (approved or rejected) is not re-evaluated on every poll: only when the
+ *   gate configuration changed (fingerprint) or when forced. Pending ones are re-evaluated.
+ */
+import { describeError } from '../errors';
+import type { Gate, GateContext, ImageInspector } from './gate-port';
+import type { Clock, StateStore } from './ports';
+import { digestKey, tagKey, type Approval, type GateResult, type TagState, type Verdict } from './records';
+import { firstSeenAt } from './detect';
+import type { TrackedImage } from './tracked-image';
+
+export interface ValidateJob {
+  image: TrackedImage;
+  tag: string;
+  digest: string;
+  /** Re-evaluate even a decided verdict. */
+  force?: boolean;
+  correlationId?: string;
+}
+
+export interface ValidateDeps {
+  state: StateStore;
+  clock: Clock;
+  /** The gates configured for an image (the platforms gate included when platforms are required). */
+  gatesFor(image: TrackedImage): Gate[];
+  /** Read access to the pinned source image. */
+  inspect(job: ValidateJob): ImageInspector;
+  /** Backoff of pending re-evaluations: first delay and cap. */
+  backoff?: { baseMs: number; maxMs: number };
+  signal?: AbortSignal;
+}
+
+const DEFAULT_BACKOFF = { baseMs: 60_000, maxMs: 6 * 3600_000 };
+
+/** Evaluates (or recalls) the verdict on one digest, records it with an audit entry, and returns it. */
+export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Promise<Verdict> {
+  const { image, digest } = job;
+  const key = digestKey(image.id, digest);
+  const known = await deps.state.get<Verdict>('verdict', key);
+  if (known && !job.force && known.value.outcome !== 'pending' && known.value.fingerprint === image.gatesFingerprint) return known.value;
+
+  const [tagState, approval] = await Promise.all([
+    deps.state.get<TagState>('tag', tagKey(image.id, job.tag)),
+    deps.state.get<Approval>('approval', key),
+  ]);
+  const context: GateContext = {
+    image,
+    tag: job.tag,
+    source: image.source.withTag(job.tag).withDigest(digest),
+    digest,
+    inspector: deps.inspect(job),
+    clock: deps.clock,
+    firstSeen: firstSeenAt(tagState?.value, digest),
+    approval: approval?.value,
+    signal: deps.signal,
+  };
+  const results = await Promise.all(deps.gatesFor(image).map((gate) => runGate(gate, context)));
+  const outcome = results.some((r) => r.outcome === 'fail') ? 'rejected' : results.some((r) => r.outcome === 'pending') ? 'pending' : 'approved';
+  const attempts = (known?.value.digest === digest && known.value.outcome === 'pending' ? known.value.attempts : 0) + 1;
+  const now = deps.clock.now();
+  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const verdict: Verdict = {
+    imageId: image.id,
+    digest,
+    outcome,
+    gates: results,
+    fingerprint: image.gatesFingerprint,
+    at: now.toISOString(),
+    attempts,
+    ...(outcome === 'pending' ? { nextAttemptAt: new Date(now.getTime() + Math.min(backoff.maxMs, backoff.baseMs * 2 ** (attempts - 1))).toISOString() } : {}),
+  };
+  await deps.state.put('verdict', key, verdict);
+  await deps.state.appendAudit({
+    at: verdict.at,
+    stage: 'validate',
+    subject: context.source.withDigest(digest).toString(),
+    digest,
+    outcome,
+    correlationId: job.correlationId,
+    detail: { gates: results },
+  });
+  return verdict;
+}
+
+/** Runs one gate; an error becomes `pending` with its reason. */
+async function runGate(gate: Gate, context: GateContext): Promise<GateResult> {
+  try {
+    const result = await gate.evaluate(context);
+    return { ...result, gate: gate.name };
+  } catch (err) {
+    return { gate: gate.name, outcome: 'pending', reasons: [`gate errored, will retry: ${describeError(err)}`] };
+  }
+}
+
+/** One line per gate that did not pass: why an image is held. */
+export function heldBecause(verdict: Verdict): string {
+  return verdict.gates
+    .filter((g) => g.outcome !== 'pass')
+    .map((g) => `${g.gate}: ${g.reasons.join('; ') || g.outcome}`)
+    .join(' | ');
+}
