@@ -1,7 +1,10 @@
-/** Jest: TypeScript through swc (no type-check at test time: `npm run typecheck` does that). */
+/**
+ * Jest: TypeScript transpiled by ts-jest without type-checking (`npm run typecheck` does that),
+ * against the real servers test/servers/global-setup.ts starts.
+ */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json', isolatedModules: true, diagnostics: false }] },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   globalSetup: '<rootDir>/test/servers/global-setup.ts',
   globalTeardown: '<rootDir>/test/servers/global-teardown.ts',

@@ -1,12 +1,12 @@
 /**
  * StateStore on Azure Table Storage (`@azure/data-tables`), for the Functions app.
  *
- * - `basegateState`: PartitionKey = kind, RowKey = encoded key (table-key.ts). The value is
+ * - The state table (TABLES.state): PartitionKey = kind, RowKey = encoded key (table-key.ts). The value is
  *   JSON in string properties `v0..vN` (a string property holds 64 KiB; an entity 1 MiB), the
  *   original key in `key`.
  * - Optimistic concurrency by ETag: `put({ etag })` is `updateEntity(Replace, { etag })` (412 →
  *   STATE_CONFLICT), `put({ ifAbsent })` is `createEntity` (409 → STATE_CONFLICT).
- * - `basegateAudit`: PartitionKey = encoded subject, RowKey = inverted append time + sequence +
+ * - The audit table (TABLES.audit): PartitionKey = encoded subject, RowKey = inverted append time + sequence +
  *   random suffix, so a partition lists newest first and `listAudit({ subject, limit })` reads
  *   only `limit` entities. Listing all subjects scans the table (status pages, not hot paths).
  * - Throttling and outages (408, 429, 5xx, network) become temporary `STATE_UNAVAILABLE`.
@@ -17,6 +17,7 @@ import { odata, TableClient, type TableEntity, type TableEntityResult } from '@a
 import { BasegateError } from '../errors';
 import type { AuditRecord, PutOptions, StateKind, StateStore, Versioned } from '../pipeline/ports';
 import { checkPutOptions, chunkJson, MAX_CHUNKS, serializeStateValue, stateConflict } from '../state/state-value';
+import { TABLES } from './names';
 import { encodeTableKey } from './table-key';
 
 /** Options of {@link TableStateStore}: a connection string, or an endpoint and a credential (managed identity). */
@@ -33,9 +34,9 @@ export interface TableStateStoreOptions {
 
 /** Defaults of {@link TableStateStoreOptions}. */
 const DEFAULTS = {
-  /** Names from the design (../shared/design.md, "Names"). */
-  stateTable: 'basegateState',
-  auditTable: 'basegateAudit',
+  /** The names the Bicep declares (names.ts); other names are for tests sharing one Azurite. */
+  stateTable: TABLES.state,
+  auditTable: TABLES.audit,
 };
 
 type Resolved = Required<Pick<TableStateStoreOptions, 'stateTable' | 'auditTable'>> & { state: TableClient; audit: TableClient };
@@ -128,10 +129,10 @@ export class TableStateStore implements StateStore {
   }
 
   async appendAudit(record: AuditRecord): Promise<void> {
-    const json = serializeStateValue('poison', `audit ${record.subject}`, record);
+    const json = serializeStateValue('audit', record.subject, record);
     const { inverted, order } = this.nextOrder();
     const rowKey = `${inverted}-${randomBytes(4).toString('hex')}`;
-    const entity = { ...toEntity(encodeTableKey(record.subject), rowKey, record.subject, json), order, stage: record.stage, outcome: record.outcome };
+    const entity = { ...toEntity(encodeTableKey(record.subject), rowKey, record.subject, json), order, at: record.at, stage: record.stage, outcome: record.outcome };
     await this.ready();
     try {
       await this.clients.audit.createEntity(entity);

@@ -12,7 +12,7 @@ export interface RegistryConfig {
   password?: string;
   /** Key Vault secret URL holding the password, resolved by the Azure layer (functions/azure). */
   passwordSecret?: string;
-  /** Plain http. Undefined: http for loopback hosts only (see registryConfigFor). */
+  /** Plain http. Undefined: the registry client decides (http for loopback hosts only). */
   insecure?: boolean;
   /** Requests in flight to this host. */
   concurrency?: number;

@@ -17,10 +17,10 @@
  * not recorded: config interpolation may have put a secret in it.
  */
 import { ConfigError } from '../errors';
-import type { Gate, GateContext } from '../pipeline/gate-port';
+import type { Gate } from '../pipeline/gate-port';
 import type { GateResult } from '../pipeline/records';
 import { formatDuration } from './human-units';
-import { platformMatches } from './platform-name';
+import { judgedPlatforms, noPlatformReason } from './judged-platforms';
 import { runProcess, type RunProcessResult } from './run-process';
 
 /** Options of {@link commandGate} (the `command:` entry of `gates:`). */
@@ -112,11 +112,11 @@ export function commandGate(options: CommandGateOptions): Gate {
   return {
     name: 'command',
     async evaluate(context) {
-      const platforms = await platformsToRun(context);
+      const platforms = (await judgedPlatforms(context)).map((p) => p.platform);
       const own: Record<string, string> = { IMAGE: context.source.pinned().toString(), BASEGATE_TAG: context.tag };
       const runs: Run[] = [];
       if (resolved.perPlatform) {
-        if (platforms.length === 0) return { gate: 'command', outcome: 'fail', reasons: ['the image has none of the required platforms to run on'] };
+        if (platforms.length === 0) return { gate: 'command', outcome: 'fail', reasons: [noPlatformReason(context)] };
         // One at a time: scanners are heavy, and the machine is shared with the other stages.
         for (const platform of platforms) runs.push({ platform, ...(await runOnce(resolved, { ...own, PLATFORM: platform }, context.signal)) });
       } else {
@@ -125,13 +125,6 @@ export function commandGate(options: CommandGateOptions): Gate {
       return judge(program, runs, resolved.timeout);
     },
   };
-}
-
-/** The image's platforms, narrowed to the required ones when the image lists them. */
-async function platformsToRun(context: GateContext): Promise<string[]> {
-  const present = (await context.inspector.platforms()).map((p) => p.platform);
-  const required = context.image.platforms;
-  return required?.length ? present.filter((p) => required.some((r) => platformMatches(r, p))) : present;
 }
 
 function runOnce(resolved: ResolvedCommandGateOptions, own: Record<string, string>, signal?: AbortSignal): Promise<RunProcessResult> {
@@ -147,8 +140,10 @@ function judge(program: string, runs: Run[], timeout: number): GateResult {
     runs: runs.map((r) => ({ platform: r.platform, exitCode: r.exitCode, signal: r.signal, timedOut: r.timedOut, spawnError: r.spawnError, durationMs: r.durationMs, ...(r.platform ? { output: r.output } : {}) })),
   };
   const on = (r: Run): string => (r.platform ? ` on ${r.platform}` : '');
-  const failed = runs.filter((r) => r.exitCode !== null && r.exitCode !== 0 && !r.spawnError);
-  const errored = runs.filter((r) => r.exitCode !== 0 || r.spawnError);
+  // A run we cut short (timeout, shutdown) is an error whatever it exited with: a trap may exit 0 or 1.
+  const interrupted = (r: Run): boolean => Boolean(r.spawnError) || r.timedOut || r.aborted;
+  const failed = runs.filter((r) => !interrupted(r) && r.exitCode !== null && r.exitCode !== 0);
+  const errored = runs.filter((r) => interrupted(r) || r.exitCode === null);
   const deciding = failed[0] ?? errored[0] ?? runs[runs.length - 1];
   const withOutput = { ...detail, output: deciding.output };
   if (failed.length) return { gate: 'command', outcome: 'fail', reasons: failed.map((r) => `${program} exited ${r.exitCode}${on(r)}${lastLine(r.output)}`), detail: withOutput };

@@ -16,7 +16,7 @@
  */
 import type { z } from 'zod';
 import { MemoryCache, cached } from '../cache';
-import { ContentRejectedError, InvalidReferenceError } from '../errors';
+import { ConfigError, ContentRejectedError, InvalidReferenceError } from '../errors';
 import { isImageManifest, isIndex } from '../oci/media-types';
 import type { ImageRef } from '../oci/reference';
 import type { Manifest, Registry } from '../oci/registry-port';
@@ -39,7 +39,7 @@ const DEFAULTS = {
 /** Fills in the defaults of {@link ImageInspectorOptions}. */
 export function resolveImageInspectorOptions(options: ImageInspectorOptions = {}): Required<ImageInspectorOptions> {
   const maxConfigBytes = options.maxConfigBytes ?? DEFAULTS.maxConfigBytes;
-  if (!(Number.isInteger(maxConfigBytes) && maxConfigBytes > 0)) throw new RangeError(`maxConfigBytes must be a positive integer, got ${maxConfigBytes}`);
+  if (!(Number.isInteger(maxConfigBytes) && maxConfigBytes > 0)) throw new ConfigError(`maxConfigBytes must be a positive integer, got ${maxConfigBytes}`, { path: 'maxConfigBytes' });
   return { maxConfigBytes };
 }
 

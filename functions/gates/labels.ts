@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors';
 import type { Gate } from '../pipeline/gate-port';
+import { judgedPlatforms, noPlatformReason } from './judged-platforms';
 
 /** Options of {@link labelsGate}. */
 export interface LabelsGateOptions {
@@ -27,8 +28,10 @@ export function labelsGate(options: LabelsGateOptions): Gate {
   });
   return {
     name: 'labels',
-    async evaluate({ inspector }) {
-      const platforms = await inspector.platforms();
+    async evaluate(context) {
+      const { inspector } = context;
+      const platforms = await judgedPlatforms(context);
+      if (platforms.length === 0) return { gate: 'labels', outcome: 'fail', reasons: [noPlatformReason(context)] };
       const perPlatform = await Promise.all(
         platforms.map(async (p) => {
           const labels = (await inspector.config(p)).config?.Labels ?? {};

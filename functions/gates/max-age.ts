@@ -7,6 +7,7 @@ import { ConfigError } from '../errors';
 import type { Gate } from '../pipeline/gate-port';
 import type { Clock } from '../pipeline/ports';
 import { formatDuration } from './human-units';
+import { judgedPlatforms, noPlatformReason } from './judged-platforms';
 
 /** Options of {@link maxAgeGate}. */
 export interface MaxAgeGateOptions {
@@ -25,9 +26,11 @@ export function maxAgeGate(options: MaxAgeGateOptions): Gate {
   if (!(Number.isFinite(maxAge) && maxAge > 0)) throw new ConfigError(`maxAge must be a positive duration, got ${maxAge}`, { path: 'gates.maxAge' });
   return {
     name: 'maxAge',
-    async evaluate({ inspector, clock }) {
+    async evaluate(context) {
+      const { inspector, clock } = context;
       const now = (options.clock ?? clock).now().getTime();
-      const platforms = await inspector.platforms();
+      const platforms = await judgedPlatforms(context);
+      if (platforms.length === 0) return { gate: 'maxAge', outcome: 'fail', reasons: [noPlatformReason(context)] };
       const checks = await Promise.all(
         platforms.map(async (p) => {
           const created = (await inspector.config(p)).created;

@@ -1,10 +1,11 @@
 /**
  * Gate `maxSize`: the compressed size of each platform (its config plus its layers, as the
- * manifests declare them: what a pull transfers) is at most the limit.
+ * manifests declare them: what a pull transfers) is at most the limit. Judged platforms: judged-platforms.ts.
  */
 import { ConfigError } from '../errors';
 import type { Gate } from '../pipeline/gate-port';
 import { formatBytes } from './human-units';
+import { judgedPlatforms, noPlatformReason } from './judged-platforms';
 
 /** Options of {@link maxSizeGate}. */
 export interface MaxSizeGateOptions {
@@ -18,8 +19,10 @@ export function maxSizeGate(options: MaxSizeGateOptions): Gate {
   if (!(Number.isFinite(limit) && limit > 0)) throw new ConfigError(`maxSize must be a positive size, got ${limit}`, { path: 'gates.maxSize' });
   return {
     name: 'maxSize',
-    async evaluate({ inspector }) {
-      const sizes = (await inspector.platforms()).map((p) => ({
+    async evaluate(context) {
+      const platforms = await judgedPlatforms(context);
+      if (platforms.length === 0) return { gate: 'maxSize', outcome: 'fail', reasons: [noPlatformReason(context)] };
+      const sizes = platforms.map((p) => ({
         platform: p.platform,
         bytes: p.manifest.config.size + p.manifest.layers.reduce((sum, l) => sum + l.size, 0),
       }));

@@ -96,6 +96,13 @@ export function runProcess(request: RunProcessRequest): Promise<RunProcessResult
       // The program is done; whatever it left running in its group must not outlive the gate
       // (and would hold the pipes open, delaying 'close').
       killGroup('SIGKILL');
+      // A process that left the group (setsid) may still hold the pipes: stop reading after the grace.
+      timers.push(
+        setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+        }, request.killGraceMs),
+      );
     });
     child.on('close', () => {
       for (const t of timers) clearTimeout(t);

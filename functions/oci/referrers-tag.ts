@@ -47,11 +47,13 @@ export async function ensureReferrersListed(run: CopyRun, subject: string, refer
     let index: Record<string, unknown> & { manifests: Descriptor[] } = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [] };
     if (head) {
       const current = await run.task(() => target.manifestGet(run.targetAt(head.digest)));
-      const parsed = indexSchema.safeParse(parseManifestJson(current.bytes, `referrers tag ${tagRef.toString()}`));
+      const json = parseManifestJson(current.bytes, `referrers tag ${tagRef.toString()}`);
+      const parsed = indexSchema.safeParse(json);
       if (current.mediaType !== OCI_INDEX || !parsed.success) {
         throw new ContentRejectedError('REFERRERS_TAG_INVALID', `${tagRef.toString()} is not an OCI index; it is left alone and the referrers of ${subject} are not listed`);
       }
-      index = { ...(parseManifestJson(current.bytes, tagRef.toString()) as Record<string, unknown>), manifests: parsed.data.manifests };
+      // Keep the index's other fields as they are; only `manifests` grows.
+      index = { ...json, manifests: parsed.data.manifests };
     }
     const added = missing.filter((r) => !index.manifests.some((m) => m.digest === r.digest)).map(referrerDescriptor);
     if (added.length === 0) return;

@@ -51,7 +51,7 @@ export interface StateStore {
   delete(kind: StateKind, key: string): Promise<void>;
   list<T>(kind: StateKind): Promise<Array<Versioned<T> & { key: string }>>;
   appendAudit(record: AuditRecord): Promise<void>;
-  /** Audit records, oldest first; only those of `subject` when given. */
+  /** Audit records, oldest first; only those of `subject` when given; with `limit`, the newest `limit` of them. */
   listAudit(options?: { subject?: string; limit?: number }): Promise<AuditRecord[]>;
   /** Releases locks and handles. */
   close(): Promise<void>;

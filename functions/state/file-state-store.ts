@@ -40,11 +40,19 @@ interface Resolved {
   warn: (message: string, meta: Record<string, unknown>) => void;
 }
 
+/** Defaults of {@link FileStateStoreOptions}. */
+const DEFAULTS = {
+  /** sync and watch write; only check and status ask for read-only. */
+  readOnly: false,
+  /** Issue #3: the audit is an append-only audit.jsonl beside the state file. */
+  auditFileName: 'audit.jsonl',
+};
+
 /** Fills the defaults of {@link FileStateStoreOptions}. */
 export function resolveFileStateStoreOptions(file: string, options: FileStateStoreOptions = {}): Resolved {
   return {
-    readOnly: options.readOnly ?? false,
-    auditFile: path.resolve(options.auditFile ?? path.join(path.dirname(path.resolve(file)), 'audit.jsonl')),
+    readOnly: options.readOnly ?? DEFAULTS.readOnly,
+    auditFile: path.resolve(options.auditFile ?? path.join(path.dirname(path.resolve(file)), DEFAULTS.auditFileName)),
     warn: options.warn ?? ((message, meta) => process.emitWarning(`${message} ${JSON.stringify(meta)}`, { code: 'BASEGATE_STATE' })),
   };
 }
@@ -137,6 +145,7 @@ export class FileStateStore implements StateStore {
 
   async appendAudit(record: AuditRecord): Promise<void> {
     this.writable();
+    serializeStateValue('audit', record.subject, record); // the same limits as every backend
     await this.audit.append(record);
   }
 

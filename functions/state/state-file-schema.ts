@@ -15,4 +15,5 @@ export const stateFileSchema = z.object({
   records: z.record(z.string(), z.record(z.string(), z.object({ etag: z.string().min(1), value: z.unknown() }))),
 });
 
+/** The parsed state file. */
 export type StateFile = z.infer<typeof stateFileSchema>;

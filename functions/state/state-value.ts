@@ -15,13 +15,19 @@ export const MAX_VALUE_CHARS = CHUNK_CHARS * MAX_CHUNKS;
 /** Longest key: keys are ids and digests, never content. */
 export const MAX_KEY_CHARS = 2048;
 
-/** Serialises a value for storage; throws `STATE_VALUE_INVALID` or `STATE_VALUE_TOO_LARGE`. */
-export function serializeStateValue(kind: StateKind, key: string, value: unknown): string {
+/**
+ * Serialises a value for storage as ASCII-only JSON (non-ASCII as `\uXXXX`); throws
+ * `STATE_VALUE_INVALID` or `STATE_VALUE_TOO_LARGE`. ASCII because chunks must never split a
+ * character, and because Azurite (3.35) corrupts a multi-byte UTF-8 character that straddles
+ * two 64 KiB buffers of a request body; records are nearly all ASCII, so this costs nothing.
+ */
+export function serializeStateValue(kind: StateKind | 'audit', key: string, value: unknown): string {
   if (typeof key !== 'string' || key.length === 0 || key.length > MAX_KEY_CHARS) {
     throw new BasegateError('STATE_KEY_INVALID', `state key for ${kind} must be a string of 1 to ${MAX_KEY_CHARS} characters`);
   }
-  const json = value === undefined ? undefined : JSON.stringify(value);
-  if (json === undefined) throw new BasegateError('STATE_VALUE_INVALID', `state record ${kind}/${key} has no JSON value (undefined or a function)`);
+  const raw = value === undefined ? undefined : JSON.stringify(value);
+  if (raw === undefined) throw new BasegateError('STATE_VALUE_INVALID', `state record ${kind}/${key} has no JSON value (undefined or a function)`);
+  const json = raw.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (json.length > MAX_VALUE_CHARS) {
     throw new BasegateError('STATE_VALUE_TOO_LARGE', `state record ${kind}/${key} is ${json.length} characters of JSON; at most ${MAX_VALUE_CHARS} are stored per record`);
   }
@@ -40,16 +46,9 @@ export function checkPutOptions(options: PutOptions): void {
   }
 }
 
-/** Splits serialised JSON into chunks that never cut a surrogate pair. */
+/** Splits serialised (ASCII) JSON into chunks of at most `size` characters. */
 export function chunkJson(json: string, size = CHUNK_CHARS): string[] {
   const chunks: string[] = [];
-  let i = 0;
-  while (i < json.length) {
-    let end = Math.min(i + size, json.length);
-    const last = json.charCodeAt(end - 1);
-    if (end < json.length && last >= 0xd800 && last <= 0xdbff) end--;
-    chunks.push(json.slice(i, end));
-    i = end;
-  }
+  for (let i = 0; i < json.length; i += size) chunks.push(json.slice(i, i + size));
   return chunks.length > 0 ? chunks : [''];
 }

@@ -214,7 +214,9 @@ export function property(object: Token[], keys: string[]): ObjectEntry | undefin
   for (const key of keys) {
     entry = objectEntries(tokens).find((e) => e.key === key);
     if (!entry) return undefined;
-    tokens = entry.valueTokens.filter((t) => t.kind !== 'newline' && t.kind !== 'comment');
+    // Keep newlines and comments: entries are newline-separated and may carry trailing comments.
+    const open = entry.valueTokens.findIndex((t) => t.kind !== 'newline' && t.kind !== 'comment');
+    tokens = open < 0 ? [] : entry.valueTokens.slice(open);
   }
   return entry;
 }

@@ -1,8 +1,11 @@
 /**
- * What the gate tests share: a real registry client on the shared anonymous registry, a state
- * store, a clock the test moves, images seeded independently of the code under test, and one
+ * What the gate tests share: a real registry client on the shared anonymous registry, the file
+ * state store, a clock the test moves, images seeded independently of the code under test, and one
  * call of the real validate stage (`validateDigest`) over real gates and the real inspector.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { createImageInspector } from '../../functions/gates/image-inspector';
 import { ImageRef } from '../../functions/oci/reference';
 import { RemoteRegistry } from '../../functions/oci/registry/remote-registry';
@@ -11,10 +14,10 @@ import type { Clock, StateStore } from '../../functions/pipeline/ports';
 import { tagKey, type Approval, type TagState, type Verdict } from '../../functions/pipeline/records';
 import type { TrackedImage } from '../../functions/pipeline/tracked-image';
 import { validateDigest } from '../../functions/pipeline/validate';
+import { FileStateStore } from '../../functions/state/file-state-store';
 import { digestKey } from '../../functions/pipeline/records';
 import { pushImage, synthImage, type SynthImage, type SynthOptions } from './image-synth';
 import { rawPushBlob, rawPushManifest, rawRequest, sha256, type RawTarget } from './raw-registry';
-import { StopgapStateStore } from './stopgap-state-store';
 import { testEnv, uniqueRepo } from '../servers/test-env';
 
 /** A clock the test sets and moves. */
@@ -48,12 +51,18 @@ export interface GateHarness {
   close(): Promise<void>;
 }
 
-/** A harness on the shared anonymous registry; `close()` in afterAll. */
-export function gateHarness(now = new Date('2026-02-01T00:00:00Z')): GateHarness {
+/** A harness on the shared anonymous registry with a fresh file state store; `close()` in afterAll. */
+export async function gateHarness(now = new Date('2026-02-01T00:00:00Z')): Promise<GateHarness> {
   const target = { host: testEnv().registries.anonymous.host };
   const registry = new RemoteRegistry({ retry: { maxAttempts: 1 } });
-  const state = new StopgapStateStore();
-  return { target, registry, state, clock: new ManualClock(now), close: async () => { await state.close(); await registry.close(); } };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gates-state-'));
+  const state = await FileStateStore.open(path.join(dir, 'state.json'));
+  const close = async (): Promise<void> => {
+    await state.close();
+    await registry.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { target, registry, state, clock: new ManualClock(now), close };
 }
 
 /** Pushes a synthesised image under `tag` into a fresh repository. */

@@ -24,7 +24,14 @@ export interface ParityInput {
   localOnly: Readonly<Record<string, string>>;
   /** Settings no Bicep may declare: name → reason. */
   forbidden: Readonly<Record<string, string>>;
-  /** Source directory scanned for hard-coded queue/table names. */
+}
+
+/** Where {@link findHardCodedNames} looks. */
+export interface SourceScanInput {
+  root: string;
+  /** Names that must come from the names file. */
+  names: readonly string[];
+  /** Source directory scanned. */
   sourceDir: string;
   /** The one file allowed to spell the names out. */
   namesFile: string;
@@ -64,7 +71,6 @@ export function checkParity(input: ParityInput): ParityReport {
   compareNames('queue', input.queues, declaredQueues, problems);
   compareNames('table', input.tables, declaredTables, problems);
 
-  problems.push(...hardCodedNames(input, [...input.queues, ...input.tables]));
   return { declaredSettings, declaredQueues, declaredTables, problems };
 }
 
@@ -142,13 +148,13 @@ function compareNames(what: string, used: readonly string[], declared: string[],
   for (const name of declared) if (!used.includes(name)) problems.push(`${what} ${name} is declared in the Bicep but not used by the code`);
 }
 
-/** Quoted occurrences of the names anywhere under sourceDir except the names file. */
-function hardCodedNames(input: ParityInput, names: string[]): string[] {
+/** Quoted occurrences of the names in code (comments aside) under sourceDir, except in the names file. */
+export function findHardCodedNames(input: SourceScanInput): string[] {
   const problems: string[] = [];
-  const quoted = new RegExp(`(['"\`])(${names.map(escapeRegExp).join('|')})\\1`, 'g');
+  const quoted = new RegExp(`(['"\`])(${input.names.map(escapeRegExp).join('|')})\\1`, 'g');
   for (const file of listFiles(input.sourceDir)) {
     if (!file.endsWith('.ts') || path.resolve(file) === path.resolve(input.namesFile)) continue;
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const lines = withoutComments(fs.readFileSync(file, 'utf8')).split('\n');
     lines.forEach((text, i) => {
       for (const m of text.matchAll(quoted)) {
         problems.push(`${path.relative(input.root, file)}:${i + 1}: writes out ${m[2]}; import it from ${path.relative(input.root, input.namesFile)}`);
@@ -156,6 +162,11 @@ function hardCodedNames(input: ParityInput, names: string[]): string[] {
     });
   }
   return problems;
+}
+
+/** Blanks out block and line comments, keeping line numbers (naive about '//' inside strings, which only hides text after it). */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' ')).replace(/\/\/.*$/gm, '');
 }
 
 function where(file: BicepFile, decl: Declaration): string {

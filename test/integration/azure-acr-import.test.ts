@@ -261,6 +261,18 @@ describe('AcrImportPromoter against the ARM contract fake', () => {
     expect(violations[0]).toMatch(/mode/);
   });
 
+  it('is strict: an import nobody expected is a violation, and an untrusted certificate is refused', async () => {
+    const registry = parseAcrResourceId(registryId);
+    const params = { source: { registryUri: source.host, sourceImage: `unexpected@sha256:${'1'.repeat(64)}` }, targetTags: ['unexpected:v1'] };
+    await expect(importIntoAcr(client, registry, params, { timeoutMs: 5_000, pollIntervalMs: 10 })).rejects.toBeInstanceOf(ArmError);
+    expect(fake.takeViolations()).toEqual([expect.stringMatching(/^importImage: unexpected call/)]);
+
+    const before = fake.requests.length;
+    const untrusting = createArmClient({ subscriptionId: SUBSCRIPTION, credential: staticCredential(fake.token), endpoint: fake.endpoint, retry: { maxRetries: 0 } });
+    await expect(importIntoAcr(untrusting, registry, params, { timeoutMs: 5_000, pollIntervalMs: 10 })).rejects.toMatchObject({ code: 'ARM_UNREACHABLE', temporary: true });
+    expect(fake.requests.length).toBe(before);
+  });
+
   it('locks the immutable tag through the ACR data plane (token exchange, then PATCH _tags)', async () => {
     const dp = await AcrDataPlaneFake.start({ loginServer: 'contosobase.azurecr.io' });
     try {

@@ -29,9 +29,12 @@ describe('Key Vault secrets', () => {
   it('maps a missing secret and a refused token to stable codes, without the value in the message', async () => {
     await expect(getKeyVaultSecret(`${vault.url}/secrets/absent`, { credential: staticCredential(vault.token), dispatcher })).rejects.toMatchObject({ code: 'KEY_VAULT_SECRET_NOT_FOUND', temporary: false });
     const id = vault.setSecret('guarded', 'do-not-print');
-    const err = await getKeyVaultSecret(id, { credential: staticCredential('wrong'), dispatcher }).catch((e: unknown) => e as Error & { code: string });
+    const err: unknown = await getKeyVaultSecret(id, { credential: staticCredential('wrong'), dispatcher }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'KEY_VAULT_FORBIDDEN' });
-    expect(err.message).not.toContain('do-not-print');
+    expect((err as Error).message).not.toContain('do-not-print');
   });
 
   it('caches a resolved secret within its TTL', async () => {

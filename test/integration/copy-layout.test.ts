@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import { BlobLocations } from '../../functions/oci/blob-locations';
 import { copyImage, type CopyProgressEvent } from '../../functions/oci/copy';
 import { LayoutRegistry } from '../../functions/oci/layout/layout-registry';
+import { createLimit } from '../../functions/oci/limit';
 import { layoutPaths } from '../../functions/oci/layout/layout-paths';
 import { indexSchema } from '../../functions/oci/schema';
 import { copyLayoutFixture, listFiles, type LayoutFixture } from '../helpers/oci-layout-fixture';
@@ -198,6 +199,37 @@ describe('copyImage, layout → layout', () => {
     expect(again).toMatchObject({ bytesUploaded: 0, blobsUploaded: 0, manifests: 0, referrers: 0, manifestsSkipped: 3 });
     expect(events).toContainEqual({ type: 'tag', tag: 'v1', digest: multi.digest, action: 'unchanged' });
     expect(fs.readFileSync(layoutPaths(target).indexFile).equals(indexBefore)).toBe(true);
+  });
+
+  it('bounds the operations in flight across images with a shared limiter', async () => {
+    const { multi, multi2, docker } = fx.contents;
+    let active = 0;
+    let peak = 0;
+    // Instrumentation around the real backend: counts calls in flight, changes nothing. A blob
+    // transfer is one operation: the source's blobGet runs inside the target's blobPut, so it is not counted.
+    const counted = new Proxy(registry, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (typeof value !== 'function' || name === 'blobGet') return value;
+        return async (...args: unknown[]) => {
+          active++;
+          peak = Math.max(peak, active);
+          try {
+            return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            active--;
+          }
+        };
+      },
+    });
+    const limit = createLimit(2);
+    const results = await Promise.all(
+      [multi, multi2, docker].map((image, i) =>
+        copyImage({ source: counted, sourceRef: fx.ref({ digest: image.digest }), target: counted, targetRef: fx.other(`base/limited-${i}`), tags: ['v1'], limit }),
+      ),
+    );
+    expect(results.map((r) => r.digest)).toEqual([multi.digest, multi2.digest, docker.digest]);
+    expect(peak).toBe(2);
   });
 
   it.each([

@@ -13,8 +13,8 @@ import { gateHarness, gateResult, seed, tracked, validate, validateAudit, type G
 
 let h: GateHarness;
 let dir: string;
-beforeAll(() => {
-  h = gateHarness();
+beforeAll(async () => {
+  h = await gateHarness();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gates-command-'));
 });
 afterAll(async () => {
@@ -95,6 +95,15 @@ describe('command gate', () => {
       }
     })();
     expect(stat === 'gone' || / Z /.test(stat)).toBe(true);
+  });
+
+  it('is pending when a timed-out program exits 0 from its SIGTERM trap', async () => {
+    const s = await seed(h, { seed: 'cmd-trap' });
+    const gate = commandGate({ run: 'trap "echo cleaned up; exit 0" TERM; echo scanning; while :; do sleep 0.05; done', timeout: 300, killGrace: 2000 });
+    const verdict = await validate(h, tracked(s), s, [gate]);
+    expect(verdict.outcome).toBe('pending');
+    expect(gateResult(verdict, 'command').detail?.runs).toEqual([expect.objectContaining({ exitCode: 0, timedOut: true })]);
+    expect(gateResult(verdict, 'command').detail?.output).toMatch(/^scanning\n[\s\S]*cleaned up\n$/);
   });
 
   it('is pending when the program cannot be started', async () => {

@@ -22,8 +22,8 @@ const SPDX = 'application/spdx+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 let h: GateHarness;
-beforeAll(() => {
-  h = gateHarness(new Date('2026-01-10T00:00:00Z'));
+beforeAll(async () => {
+  h = await gateHarness(new Date('2026-01-10T00:00:00Z'));
 });
 afterAll(() => h.close());
 
@@ -83,6 +83,15 @@ describe('maxSize gate', () => {
     expect(reasons).toHaveLength(2);
     expect(reasons[0]).toMatch(/^linux\/amd64: 1\.8MB compressed \(18\d{5} bytes\), over the 1\.5MB limit$/);
     expect(reasons[1]).toMatch(/^linux\/arm64: 1\.8MB/);
+  });
+
+  it('judges only the platforms that would be promoted, and fails when none of them is there', async () => {
+    const s = await seed(h, { seed: 'size-required', platforms: ['linux/amd64', 'linux/arm64'] });
+    const only = await validate(h, tracked(s, { platforms: ['linux/arm64'], fingerprint: 'arm64' }), s, [maxSizeGate({ maxSize: 1e9 })]);
+    expect((gateResult(only, 'maxSize').detail?.sizes as Array<{ platform: string }>).map((x) => x.platform)).toEqual(['linux/arm64']);
+    const none = await validate(h, tracked(s, { platforms: ['linux/s390x'], fingerprint: 's390x' }), s, [maxSizeGate({ maxSize: 1e9 })]);
+    expect(none.outcome).toBe('rejected');
+    expect(gateResult(none, 'maxSize').reasons).toEqual(['the image has none of the required platforms (linux/s390x)']);
   });
 
   it('is pending when the index lists a manifest the registry no longer has', async () => {

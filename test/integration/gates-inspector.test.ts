@@ -12,8 +12,8 @@ import { rawPushBlob, rawPushManifest, sha256 } from '../helpers/raw-registry';
 import { uniqueRepo } from '../servers/test-env';
 
 let h: GateHarness;
-beforeAll(() => {
-  h = gateHarness();
+beforeAll(async () => {
+  h = await gateHarness();
 });
 afterAll(() => h.close());
 

@@ -20,8 +20,8 @@ const T0 = new Date('2026-02-01T00:00:00Z');
 
 let h: GateHarness;
 let dir: string;
-beforeAll(() => {
-  h = gateHarness(T0);
+beforeAll(async () => {
+  h = await gateHarness(T0);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gates-verdict-'));
 });
 afterAll(async () => {

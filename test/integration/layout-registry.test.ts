@@ -193,16 +193,12 @@ describe('LayoutRegistry', () => {
 
 /**
  * A child process writing 20 tags through the real LayoutRegistry; TypeScript is compiled on
- * load with @swc/core (what jest uses), since Node 20 runs no TypeScript.
+ * load by test/helpers/ts-register.cjs (as jest does), since Node 20 runs no TypeScript.
  */
 const CHILD_WRITER = `
 const fs = require('node:fs');
 const [repoRoot, root, repository, manifestFile, prefix] = process.argv.slice(1);
-const swc = require(require.resolve('@swc/core', { paths: [repoRoot] }));
-require.extensions['.ts'] = (module, filename) => {
-  const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), { filename, jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } });
-  module._compile(code, filename);
-};
+require(repoRoot + '/test/helpers/ts-register.cjs');
 const { LayoutRegistry } = require(repoRoot + '/functions/oci/layout/layout-registry.ts');
 const { ImageRef } = require(repoRoot + '/functions/oci/reference.ts');
 const registry = new LayoutRegistry();

@@ -9,6 +9,7 @@ import { request } from 'undici';
 import { RegistryError } from '../../functions/errors';
 import { OCI_INDEX } from '../../functions/oci/media-types';
 import { parseReference } from '../../functions/oci/reference';
+import { DEFAULTS } from '../../functions/oci/registry/options';
 import { RemoteRegistry } from '../../functions/oci/registry/remote-registry';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { pushImage, synthImage } from '../helpers/image-synth';
@@ -99,14 +100,22 @@ describe('basic auth: challenge discovery', () => {
   });
   afterAll(() => proxy?.stop());
 
-  it('uploads as the very first request to a host (the ping carries no body)', async () => {
-    const registry = client({ hosts: { [t().host]: credentials(t()) } });
-    const blob = Buffer.from('first request is an upload');
-    await registry.blobPut(parseReference(`${t().host}/${repo}:v1`), { digest: sha256(blob), size: blob.length }, () => Readable.from([blob]));
-    expect(await registry.blobHead(parseReference(`${t().host}/${repo}:v1`), sha256(blob))).toEqual({ size: blob.length });
+  it('pushes a manifest as the very first request to a host; the ping carries none of its headers', async () => {
+    proxy.setRules([]);
+    proxy.clearLog();
+    const registry = client({ hosts: { [proxy.host]: credentials(t()) } });
+    const ref = parseReference(`${proxy.host}/${repo}:first`);
+    expect(await registry.manifestPut(ref, { mediaType: image.mediaType, bytes: image.bytes })).toBe(image.digest);
+    const ping = proxy.log.find((e) => e.path === '/v2/');
+    expect(ping).toMatchObject({ method: 'GET', status: 401 });
+    expect(ping?.requestHeaders['content-type']).toBeUndefined();
+    expect(ping?.requestHeaders['content-length']).toBeUndefined();
+    expect(proxy.log.every((e) => e.requestHeaders['user-agent'] === DEFAULTS.userAgent)).toBe(true);
+    expect(await registry.manifestHead(ref)).toMatchObject({ digest: image.digest });
   });
 
   it('learns the challenge from a 401 when the ping let it in anonymously', async () => {
+    proxy.clearLog();
     proxy.setRules([{ method: 'GET', path: /^\/v2\/$/, respond: { status: 200, body: '{}' } }]);
     const registry = client({ hosts: { [proxy.host]: credentials(t()) } });
     const ref = parseReference(`${proxy.host}/${repo}:v1`);

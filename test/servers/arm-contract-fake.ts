@@ -16,7 +16,8 @@
  *   `{ error: { code, message } }`; scripted 429s carry `Retry-After`.
  *
  * Strict: imports and runs must be expected (`expectImport`, `expectRun`), in order; anything
- * unexpected is a violation, and `assertDone()` fails on violations and on unused expectations.
+ * unexpected is a violation (answered 400, so the SDK does not retry it), and `assertDone()`
+ * fails on violations and on unused expectations.
  */
 import { randomUUID } from 'node:crypto';
 import type { RawTarget } from '../helpers/raw-registry';
@@ -218,7 +219,7 @@ export class ArmContractFake {
     const expectation = this.importQueue[0];
     if (!expectation) {
       this.server.violation(`importImage: unexpected call ${JSON.stringify(redactBody(checked.body))}`);
-      return armError(500, 'UnexpectedRequest', 'the fake did not expect this importImage');
+      return armError(400, 'UnexpectedRequest', 'the fake did not expect this importImage');
     }
     if (expectation.throttle && expectation.throttle.times > 0) {
       expectation.throttle.times--;
@@ -269,7 +270,7 @@ export class ArmContractFake {
     const script = this.runQueue.shift();
     if (!script) {
       this.server.violation(`scheduleRun: unexpected call ${JSON.stringify(redactBody(checked.body))}`);
-      return armError(500, 'UnexpectedRequest', 'the fake did not expect this scheduleRun');
+      return armError(400, 'UnexpectedRequest', 'the fake did not expect this scheduleRun');
     }
     this.runRequests.push({ registryId: registryPath, body: checked.body });
     let task: string | undefined;

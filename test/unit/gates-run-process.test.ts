@@ -66,6 +66,14 @@ describe('runProcess', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('returns after the grace when a process that left the group keeps the pipes open', async () => {
+    // setsid puts the sleeper in its own session: the group kill cannot reach it, so it holds stdout for 3 s.
+    const r = await runProcess({ ...base, killGraceMs: 200, argv: ['/bin/sh', '-c', 'setsid sleep 3 & echo left'] });
+    expect(r.exitCode).toBe(0);
+    expect(r.output).toBe('left\n');
+    expect(r.durationMs).toBeLessThan(2500);
+  });
+
   it('stops the program when the signal aborts', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 200);

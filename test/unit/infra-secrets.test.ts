@@ -47,15 +47,15 @@ describe('secrets scan fails on a planted secret', () => {
   const lineCount = (rel: string) => fs.readFileSync(path.join(tmp, rel), 'utf8').split('\n').length;
 
   it.each([
-    ['infra/modules/storage.bicep', "var conn = 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abcd'\n", /AccountKey=/],
-    ['infra/modules/storage.bicep', "var sas = 'SharedAccessSignature=sv=2022-11-02'\n", /shared access signature/],
-    ['infra/acr/validate-task.yaml', 'url: https://x.blob.core.windows.net/c?sv=2022&sig=AbCdEfGhIjKlMnOpQrStUv%3D\n', /SAS signature/],
-    ['infra/modules/key-vault.bicep', "var pem = '''\n-----BEGIN RSA PRIVATE KEY-----\n'''\n", /PEM private key/],
-    ['infra/modules/function-app.bicep', "var dockerHubPassword = 'hunter2hunter2'\n", /literal password/],
-    ['azure.yaml', 'hooks:\n  token: s3cr3tvalue\n', /literal password, secret or token value \(YAML\)/],
-    ['infra/modules/identity.bicep', "var t = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpLTE1O'\n", /long random-looking token/],
-    ['infra/modules/storage.bicep', 'output key string = storage.listKeys().keys[0].value\n', /listKeys\(\) returns keys/],
-  ])('%s: %s', (rel, planted, expected) => {
+    ['AccountKey in a connection string', 'infra/modules/storage.bicep', "var conn = 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abcd'\n", /AccountKey=/],
+    ['a SharedAccessSignature', 'infra/modules/storage.bicep', "var sas = 'SharedAccessSignature=sv=2022-11-02'\n", /shared access signature/],
+    ['a SAS URL', 'infra/acr/validate-task.yaml', 'url: https://x.blob.core.windows.net/c?sv=2022&sig=AbCdEfGhIjKlMnOpQrStUv%3D\n', /SAS signature/],
+    ['a PEM private key', 'infra/modules/key-vault.bicep', "var pem = '''\n-----BEGIN RSA PRIVATE KEY-----\n'''\n", /PEM private key/],
+    ['a literal password', 'infra/modules/function-app.bicep', "var dockerHubPassword = 'hunter2hunter2'\n", /literal password/],
+    ['a YAML token', 'azure.yaml', 'hooks:\n  token: s3cr3tvalue\n', /literal password, secret or token value \(YAML\)/],
+    ['a base64 token', 'infra/modules/identity.bicep', "var t = 'Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MEFCQ0RFRkdISUpLTE1O'\n", /long random-looking token/],
+    ['listKeys()', 'infra/modules/storage.bicep', 'output key string = storage.listKeys().keys[0].value\n', /listKeys\(\) returns keys/],
+  ])('%s in %s', (_what, rel, planted, expected) => {
     const line = lineCount(rel);
     append(rel, planted);
     const problems = scanForSecrets(tmp);
