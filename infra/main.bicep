@@ -7,7 +7,7 @@
 //   - Log Analytics + Application Insights (Entra ID ingestion only), diagnostic settings;
 //   - one user-assigned managed identity the app uses for everything;
 //   - a Key Vault (RBAC mode) for the Docker Hub token and the webhook secret: the template only
-//     names the secrets, their values are put in by the operator (docs/deploy-to-azure.md);
+//     names the secrets, their values are put in by the operator (README.md, "Deploy to Azure");
 //   - the base-image registry, unless an existing one is given (existingBaseRegistryId);
 //   - optionally the validation ACR Task and an Event Grid subscription for the base registry.
 // Application registries are never created here: they are referenced (appRegistryIds) and only get
@@ -71,7 +71,7 @@ param appRegistryIds string = ''
 @description('Create the validation ACR Task (infra/acr/validate-task.yaml) in the base registry, for the acrTask gate.')
 param deployValidationTask bool = false
 
-@description('Subscribe the webhook function to the base registry\'s push events through Event Grid (needs the app deployed first: see docs/deploy-to-azure.md).')
+@description('Subscribe the webhook function to the base registry\'s push events through Event Grid (needs the app deployed first: see README.md, "Deploy to Azure").')
 param enableEventGrid bool = false
 
 @secure()

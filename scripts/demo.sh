@@ -2,7 +2,8 @@
 # The main job, end to end on this machine without any cloud: starts two real registries on
 # loopback (an "upstream" standing in for Docker Hub, and the base-image registry), seeds the
 # upstream from the OCI layout in test/fixtures, then runs `basegate sync`, moves an upstream
-# tag, syncs again, and shows `basegate status`. Everything it starts is stopped at the end.
+# tag, syncs again, and shows `basegate status`. A dependent (a loopback webhook receiver that
+# checks the HMAC signature) is told once per promotion. Everything it starts is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f dist/functions/cli.js ] || npm run build >/dev/null
@@ -26,10 +27,25 @@ YAML
   echo "demo: registry $1 did not start" >&2; cat "$work/$1/log" >&2; exit 1
 }
 
-up=$(free_port); base=$(free_port)
+up=$(free_port); base=$(free_port); hook=$(free_port)
 start_registry upstream "$up"; start_registry base "$base"
+# The dependent: prints each delivery and whether its X-Basegate-Signature verifies.
+DEMO_HOOK_SECRET=demo-secret node -e '
+  const crypto = require("node:crypto");
+  require("node:http").createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c)).on("end", () => {
+      const body = Buffer.concat(chunks);
+      const want = "sha256=" + crypto.createHmac("sha256", process.env.DEMO_HOOK_SECRET).update(body).digest("hex");
+      const e = JSON.parse(body);
+      console.error(`   [dependent] rebuild ${e.image} -> ${e.target} (signature ${req.headers["x-basegate-signature"] === want ? "valid" : "INVALID"})`);
+      res.writeHead(204).end();
+    });
+  }).listen(Number(process.argv[1]), "127.0.0.1");
+' "$hook" &
+pids+=($!)
 seed() { skopeo copy -q --all --dest-tls-verify=false "oci:test/fixtures/oci-layout/upstream/demo:$1" "docker://127.0.0.1:$up/library/demo:$2"; }
-seed multi 1.0; seed docker 2.0
+seed multi 1.0; seed multi-2 2.0
 
 cat > "$work/basegate.yaml" <<YAML
 target:
@@ -41,6 +57,8 @@ images:
     platforms: [linux/amd64, linux/arm64]
     gates:
       maxSize: 50MB
+    dependents:
+      - webhook: { url: "http://127.0.0.1:$hook/rebuild", secret: demo-secret }
 YAML
 cli() { echo "\$ basegate $*" >&2; node dist/functions/cli.js "$@"; }
 echo "== upstream 127.0.0.1:$up, base registry 127.0.0.1:$base, config $work/basegate.yaml" >&2
@@ -48,6 +66,8 @@ cli check --config "$work/basegate.yaml"
 cli sync --config "$work/basegate.yaml"
 echo "== upstream moves tag 1.0 to a new digest" >&2
 seed multi-2 1.0
+cli sync --config "$work/basegate.yaml"
+echo "== nothing moved: a third sync promotes and sends nothing" >&2
 cli sync --config "$work/basegate.yaml"
 cli status --config "$work/basegate.yaml"
 echo "== base registry tags:" >&2

@@ -2,6 +2,7 @@
  * Command-line parsing with node's own `util.parseArgs`: each command declares its options;
  * an unknown option or a missing value is a usage error (exit 2) that names it.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BasegateError } from '../errors';
 
@@ -33,8 +34,9 @@ export function parseCommand<O extends Options>(command: string, argv: string[],
   }
 }
 
-/** The --config value, or an error saying it is needed. */
-export function requireConfig(command: string, values: { config?: string }): string {
-  if (!values.config) throw new UsageError(`${command}: --config FILE is required (the basegate.yaml to use)`);
-  return values.config;
+/** The config file: --config, else $BASEGATE_CONFIG, else ./basegate.yaml when there is one. */
+export function requireConfig(command: string, values: { config?: string }, env: NodeJS.ProcessEnv = process.env): string {
+  const file = values.config ?? env.BASEGATE_CONFIG ?? (existsSync('basegate.yaml') ? 'basegate.yaml' : undefined);
+  if (!file) throw new UsageError(`${command}: no config: pass --config FILE, set BASEGATE_CONFIG, or run where basegate.yaml is`);
+  return file;
 }

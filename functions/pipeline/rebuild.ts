@@ -11,7 +11,7 @@
 import { describeError, isTemporary } from '../errors';
 import type { Clock, RebuildEvent, RebuildTrigger, StateStore } from './ports';
 import type { PromotionOutcome } from './promote';
-import { rebuildKey, type RebuildRecord } from './records';
+import { promotionId, rebuildKey, type RebuildRecord } from './records';
 import { updateRecord } from './update-record';
 import type { DependentSpec, TrackedImage } from './tracked-image';
 
@@ -55,7 +55,7 @@ export function rebuildEvent(image: TrackedImage, tag: string, outcome: Promotio
 
 /** Triggers one dependent for one promoted digest unless that already happened; returns the record. */
 export async function runRebuild(job: RebuildJob, deps: RebuildDeps): Promise<RebuildRecord> {
-  const key = rebuildKey(job.event.digest, job.dependent.id);
+  const key = rebuildKey(promotionId(job.event), job.dependent.id);
   const now = () => deps.clock.now();
   let claimed = false;
   const claim = await updateRecord<RebuildRecord>(deps.state, 'rebuild', key, (current) => {

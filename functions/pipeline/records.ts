@@ -96,9 +96,17 @@ export function digestKey(imageId: string, digest: string): string {
   return `${imageId}@${digest}`;
 }
 
-/** Key of one (promoted digest, dependent) pair: the unit of exactly-once rebuilds. */
-export function rebuildKey(targetDigest: string, dependent: string): string {
-  return `${targetDigest}|${dependent}`;
+/**
+ * One promotion: a pinned target image put under one moving tag. Two tags moving to the same
+ * digest are two promotions: a dependent built FROM the second tag must hear about it too.
+ */
+export function promotionId(event: { target: string; tag: string }): string {
+  return `${event.target}|${event.tag}`;
+}
+
+/** Key of one (promotion, dependent) pair: the unit of exactly-once rebuilds. */
+export function rebuildKey(promotion: string, dependent: string): string {
+  return `${promotion}|${dependent}`;
 }
 
 /** Keeps the newest `max` entries. */

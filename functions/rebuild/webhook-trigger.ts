@@ -12,6 +12,7 @@
  */
 import { ConfigError } from '../errors';
 import type { RebuildEvent, RebuildOutcome } from '../pipeline/ports';
+import { promotionId } from '../pipeline/records';
 import { DELIVERY_HEADER, deliveryId } from './delivery-id';
 import { httpPost, resolveHttpOptions, type HttpOptions, type ResolvedHttpOptions } from './http-post';
 import { rebuildPayload } from './rebuild-payload';
@@ -91,7 +92,7 @@ export class WebhookTrigger implements RebuildTrigger {
   async trigger(event: RebuildEvent, call: RebuildTriggerCallOptions = {}): Promise<RebuildOutcome> {
     const { url, secret, headers, http } = this.options;
     const body = Buffer.from(JSON.stringify(rebuildPayload(event)), 'utf8');
-    const delivery = deliveryId(event.digest, this.id);
+    const delivery = deliveryId(promotionId(event), this.id);
     const sent: Record<string, string> = {
       'user-agent': http.userAgent,
       ...headers,

@@ -1,6 +1,6 @@
 // Key Vault (RBAC mode) for basegate's upstream credentials and webhook secret.
 // The template creates no secret and holds no secret value: it only names the secrets. The
-// operator puts the values in (az keyvault secret set, docs/deploy-to-azure.md), and the app
+// operator puts the values in (az keyvault secret set, README.md, "Deploy to Azure"), and the app
 // reads them by URI with its managed identity, so a rotated token is used without a redeploy.
 param name string
 param location string

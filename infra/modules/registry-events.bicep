@@ -1,7 +1,7 @@
 // Optional: Event Grid delivers the base registry's push events to basegate's eventgrid webhook
 // (POST /api/webhooks/eventgrid, issue #7), which enqueues a detect only for tracked images.
 // Event Grid checks the endpoint with a validation handshake when the subscription is created,
-// so the app must already be deployed: enable this on a second `azd provision` (docs/deploy-to-azure.md).
+// so the app must already be deployed: enable this on a second `azd provision` (README.md, "Deploy to Azure").
 targetScope = 'resourceGroup'
 
 param registryName string

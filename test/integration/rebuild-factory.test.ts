@@ -11,6 +11,7 @@ import { ConfigError } from '../../functions/errors';
 import type { RebuildEvent } from '../../functions/pipeline/ports';
 import { createRebuildTrigger } from '../../functions/rebuild/create-rebuild-trigger';
 import { deliveryId } from '../../functions/rebuild/delivery-id';
+import { promotionId } from '../../functions/pipeline/records';
 import type { RebuildTrigger } from '../../functions/rebuild/rebuild-trigger';
 import { RebuildTriggerError } from '../../functions/rebuild/rebuild-trigger-error';
 import { expectNoSecrets, rejectionOf } from '../helpers/secret-leak';
@@ -104,7 +105,7 @@ describe('createRebuildTrigger', () => {
 
     expect(receiver.deliveries[0].signatureValid).toBe(true);
     expect(receiver.deliveries[0].request.headers['x-team']).toBe('web');
-    expect(receiver.deliveries[0].request.headers['x-basegate-delivery']).toBe(deliveryId(event.digest, dependents[0].id));
+    expect(receiver.deliveries[0].request.headers['x-basegate-delivery']).toBe(deliveryId(promotionId(event), dependents[0].id));
     expect(github.dispatches[0].body).toEqual({ event_type: 'base-image-updated', client_payload: event });
     expect(azdo.runs[0].body).toEqual({ templateParameters: { baseImage: event.target } });
     expect(outcomes.map((o) => o.status)).toEqual(['triggered', 'triggered', 'triggered', 'skipped', 'skipped']);

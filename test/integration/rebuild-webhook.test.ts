@@ -7,6 +7,7 @@ import { Agent } from 'undici';
 import { BasegateError, ConfigError } from '../../functions/errors';
 import type { RebuildEvent } from '../../functions/pipeline/ports';
 import { deliveryId } from '../../functions/rebuild/delivery-id';
+import { promotionId } from '../../functions/pipeline/records';
 import { RebuildTriggerError } from '../../functions/rebuild/rebuild-trigger-error';
 import { isLoopbackHost } from '../../functions/rebuild/transport-security';
 import { WebhookTrigger } from '../../functions/rebuild/webhook-trigger';
@@ -77,23 +78,25 @@ describe('webhook delivery', () => {
     expect(headers['user-agent']).toBe('basegate');
     expect(headers['content-type']).toBe('application/json');
     expect(headers['x-basegate-event']).toBe('base-image-promoted');
-    expect(headers['x-basegate-delivery']).toBe(deliveryId(event.digest, 'orders-api'));
-    expect(outcome.detail).toContain(deliveryId(event.digest, 'orders-api'));
+    expect(headers['x-basegate-delivery']).toBe(deliveryId(promotionId(event), 'orders-api'));
+    expect(outcome.detail).toContain(deliveryId(promotionId(event), 'orders-api'));
   });
 
-  it('keeps the delivery id stable per (digest, dependent) across redeliveries', async () => {
+  it('keeps the delivery id stable per (promotion, dependent) across redeliveries', async () => {
     const orders = new WebhookTrigger({ id: 'orders-api', url: `${receiver.url}/hooks` });
     const billing = new WebhookTrigger({ id: 'billing-api', url: `${receiver.url}/hooks` });
-    for (let i = 0; i < 4; i++) receiver.expectDelivery();
+    for (let i = 0; i < 5; i++) receiver.expectDelivery();
+    const other = `sha256:${'c3'.repeat(32)}`;
 
     await orders.trigger(event);
     await orders.trigger({ ...event, time: '2026-03-01T12:05:00.000Z' }); // a redelivery, later
     await billing.trigger(event);
-    await orders.trigger({ ...event, digest: `sha256:${'c3'.repeat(32)}` });
+    await orders.trigger({ ...event, digest: other, target: event.target.replace(/@.*/, `@${other}`) });
+    await orders.trigger({ ...event, tag: 'another-tag' }); // same digest under another moving tag: a promotion of its own
 
     const ids = receiver.deliveries.map((d) => d.request.headers['x-basegate-delivery']);
     expect(ids[1]).toBe(ids[0]);
-    expect(new Set(ids).size).toBe(3);
+    expect(new Set(ids).size).toBe(4);
   });
 
   it('sends no signature without a secret, and omits an unknown previousDigest', async () => {

@@ -6,7 +6,7 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { formatChecks, type Output } from '../output';
 
-export const CHECK_USAGE = 'basegate check --config FILE [--state FILE] [--json]';
+export const CHECK_USAGE = 'basegate check [--config FILE] [--state FILE] [--json]';
 
 export async function runCheck(argv: string[], out: Output): Promise<number> {
   const { values } = parseCommand('check', argv, {});

@@ -7,7 +7,7 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { shortDigest, type Output } from '../output';
 
-export const STATUS_USAGE = 'basegate status --config FILE [--state FILE] [--json]';
+export const STATUS_USAGE = 'basegate status [--config FILE] [--state FILE] [--json]';
 
 export interface TagStatusView {
   source: string;
