@@ -6,6 +6,7 @@
  */
 import { runApproval, APPROVE_USAGE } from './cli/commands/approve';
 import { CHECK_USAGE, runCheck } from './cli/commands/check';
+import { REPLAY_POISON_USAGE, runReplayPoison } from './cli/commands/replay-poison';
 import { ROLLBACK_USAGE, runRollback } from './cli/commands/rollback';
 import { runStatus, STATUS_USAGE } from './cli/commands/status';
 import { runSync, SYNC_USAGE } from './cli/commands/sync';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { usage: string; run(argv: string[], out: Output)
   approve: { usage: APPROVE_USAGE, run: (argv, out) => runApproval('approved', argv, out) },
   reject: { usage: APPROVE_USAGE, run: (argv, out) => runApproval('rejected', argv, out) },
   rollback: { usage: ROLLBACK_USAGE, run: runRollback },
+  'replay-poison': { usage: REPLAY_POISON_USAGE, run: runReplayPoison },
 };
 
 const HELP = [

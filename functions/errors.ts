@@ -57,11 +57,12 @@ export class RegistryError extends BasegateError {
     const temporary =
       args.temporary ??
       ((args.status !== undefined && TEMPORARY_STATUSES.has(args.status)) || errors.some((e) => TEMPORARY_CODES.has(e.code)));
-    super(args.code, args.message, { temporary, cause: args.cause });
+    // A registry's error body may echo the request (its Authorization header included): scrubbed here, whoever built the error.
+    super(args.code, scrubCredentials(args.message), { temporary, cause: args.cause });
     this.status = args.status;
     this.method = args.method;
     this.url = redactUrl(args.url);
-    this.errors = errors;
+    this.errors = errors.map((e) => ({ code: e.code, ...(e.message === undefined ? {} : { message: scrubCredentials(e.message) }), ...(e.detail === undefined ? {} : { detail: scrubDetail(e.detail) }) }));
     this.retryAfter = args.retryAfter;
   }
 }
@@ -85,11 +86,27 @@ export class ConfigError extends BasegateError {
   }
 }
 
-/** A reference string that does not parse. */
+/** A reference string that does not parse; the input is shown redacted ({@link redactReference}) and cut to a readable length. */
 export class InvalidReferenceError extends BasegateError {
   constructor(input: string, reason: string) {
-    super('REFERENCE_INVALID', `invalid reference ${JSON.stringify(input)}: ${reason}`);
+    const shown = redactReference(input);
+    super('REFERENCE_INVALID', `invalid reference ${JSON.stringify(shown.length > 200 ? `${shown.slice(0, 64)}...` : shown)}: ${reason}`);
   }
+}
+
+const VALID_DIGEST = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
+
+/**
+ * A reference as typed, safe to show: in a reference an `@` may only start a digest, so
+ * whatever precedes an `@` that does not start a valid digest may be `user:password` (or a URL's
+ * userinfo) and is replaced by `***`. `localhost:5000` and `sha256:abc` look alike, so a
+ * malformed digest loses the name before it too: never echoing a password matters more.
+ */
+export function redactReference(input: string): string {
+  for (let at = input.lastIndexOf('@'); at >= 0; at = at === 0 ? -1 : input.lastIndexOf('@', at - 1)) {
+    if (!VALID_DIGEST.test(input.slice(at + 1))) return `***${input.slice(at)}`;
+  }
+  return input;
 }
 
 /** Bytes did not match the digest they were fetched or pushed under. Never temporary: refuse and keep nothing. */
@@ -112,6 +129,27 @@ export class GateRejected extends BasegateError {
   constructor(gate: string, reasons: string[]) {
     super('GATE_REJECTED', `gate ${gate} rejected: ${reasons.join('; ')}`);
     this.reasons = reasons;
+  }
+}
+
+/** Credential-shaped text: Authorization values, JWTs, JSON fields named like secrets. */
+const CREDENTIAL_PATTERNS: Array<[RegExp, string]> = [
+  [/\b(Basic|Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 ***'],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?/g, '***'],
+  [/("(?:authorization|password|passwd|token|access_token|refresh_token|secret|api[-_]?key)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi, '$1"***"'],
+];
+
+/** Replaces credential-shaped parts of a text (an error body a server sent back) by `***`. */
+export function scrubCredentials(text: string): string {
+  return CREDENTIAL_PATTERNS.reduce((out, [pattern, replacement]) => out.replace(pattern, replacement), text);
+}
+
+/** An OCI error's `detail` (any JSON) with credential-shaped parts scrubbed. */
+function scrubDetail(detail: unknown): unknown {
+  try {
+    return JSON.parse(scrubCredentials(JSON.stringify(detail)));
+  } catch {
+    return undefined;
   }
 }
 

@@ -7,19 +7,18 @@ import * as path from 'node:path';
 import type { Config } from '../config/config';
 import { loadConfig } from '../config/load-config';
 import { trackedImages, type ConfiguredImage } from '../config/tracked-images';
-import { createGates } from '../gates/create-gates';
 import { createImageInspector } from '../gates/image-inspector';
 import { CopyPromoter } from '../oci/copy-promoter';
 import { LayoutRegistry } from '../oci/layout/layout-registry';
 import { RemoteRegistry } from '../oci/registry/remote-registry';
 import type { RegistryClientOptions } from '../oci/registry/options';
 import type { Registry } from '../oci/registry-port';
-import type { Clock, RebuildTrigger, StateStore } from '../pipeline/ports';
+import type { Clock, StateStore } from '../pipeline/ports';
 import { systemClock } from '../pipeline/ports';
 import type { SyncDeps } from '../pipeline/sync';
-import type { DependentSpec, TrackedImage } from '../pipeline/tracked-image';
-import { createRebuildTrigger } from '../rebuild/create-rebuild-trigger';
 import { FileStateStore } from '../state/file-state-store';
+import { clockFromEnvironment } from './env-clock';
+import { stageBuilders } from './stage-builders';
 import { ConfigError } from '../errors';
 
 export interface ComposeOptions {
@@ -28,8 +27,11 @@ export interface ComposeOptions {
   stateFile?: string;
   /** Take no lock and write nothing (check, status). */
   readOnly?: boolean;
+  /** Default: `BASEGATE_NOW` from `env` when set (functions/cli/env-clock.ts), else the system clock. */
   clock?: Clock;
   signal?: AbortSignal;
+  /** Build every gate and rebuild trigger before anything is touched, so a config only they refuse exits 2 (sync, watch). */
+  buildStages?: boolean;
   env?: Record<string, string | undefined>;
   /** Extra client options (tests pass small retry delays). */
   registryOptions?: RegistryClientOptions;
@@ -64,31 +66,24 @@ export function registryClientOptions(config: Config, extra: RegistryClientOptio
 
 /** Builds everything a CLI command needs from a config file. */
 export async function composeCli(options: ComposeOptions): Promise<CliRuntime> {
-  const config = await loadConfig(options.configFile, options.env ?? process.env);
+  const environment = options.env ?? process.env;
+  const config = await loadConfig(options.configFile, environment);
   const images = trackedImages(config);
-  const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? clockFromEnvironment(environment) ?? systemClock;
+  const stages = stageBuilders(config, images, { clock, environment });
+  if (options.buildStages) stages.buildAll();
   const source = new RemoteRegistry(registryClientOptions(config, options.registryOptions));
   const target: Registry = config.target.kind === 'layout' ? new LayoutRegistry() : source;
   const state = await FileStateStore.open(options.stateFile ?? defaultStateFile(config.file), { readOnly: options.readOnly });
-  const byId = new Map(images.map((i) => [i.id, i]));
-  const triggers = new Map<string, RebuildTrigger>();
   const deps: SyncDeps = {
     registry: source,
     state,
     clock,
     signal: options.signal,
     promoter: new CopyPromoter({ source, target, signal: options.signal }),
-    gatesFor: (image: TrackedImage) => createGates(configOf(byId, image), { clock, baseDir: config.dir, environment: options.env ?? process.env }),
+    gatesFor: stages.gatesFor,
     inspect: (job) => createImageInspector(source, job.image.source.withDigest(job.digest)),
-    triggerFor: (dependent: DependentSpec, image: TrackedImage) => {
-      const key = `${image.id}|${dependent.id}`;
-      let trigger = triggers.get(key);
-      if (!trigger) {
-        const spec = configOf(byId, image).dependents.find((d) => d.id === dependent.id)!;
-        triggers.set(key, (trigger = createRebuildTrigger(spec)));
-      }
-      return trigger;
-    },
+    triggerFor: stages.triggerFor,
   };
   return {
     config,
@@ -102,8 +97,4 @@ export async function composeCli(options: ComposeOptions): Promise<CliRuntime> {
       await source.close?.();
     },
   };
-}
-
-function configOf(byId: Map<string, ConfiguredImage>, image: TrackedImage) {
-  return (byId.get(image.id) ?? (image as ConfiguredImage)).config;
 }

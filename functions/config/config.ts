@@ -45,7 +45,8 @@ export interface GatesConfig {
   maxAge?: number;
   labels?: Record<string, RegExp>;
   signature?: { artifactType?: string };
-  command?: { run: string[]; timeout?: number; env: Record<string, string> };
+  /** `run` as argv, or a `/bin/sh -c` script; `env` names variables to pass through, or sets them. */
+  command?: { run: string[] | string; timeout?: number; perPlatform?: boolean; env: Record<string, string> | string[] };
   /** `encodedTask` is an absolute path (relative ones are resolved against the config file). */
   acrTask?: { registry: string; task?: string; encodedTask?: string; argument?: string; timeout?: number };
   approval?: 'manual';

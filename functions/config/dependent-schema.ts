@@ -4,6 +4,7 @@
  * `discover`) plus an optional `name`, its id in state and status.
  */
 import { z } from 'zod';
+import { redactUrl } from '../errors';
 import { httpsUrlField, matching, registryResourceIdField, text } from './schema-fields';
 
 /** Loopback hosts may be reached over plain http, like docker's insecure-registry default. */
@@ -32,7 +33,7 @@ export function webhookUrlProblem(url: string, insecure: boolean): string | unde
   try {
     parsed = new URL(url);
   } catch {
-    return `expected an https:// URL, found ${JSON.stringify(url)}`;
+    return `expected an https:// URL, found ${JSON.stringify(redactUrl(url))}`;
   }
   if (parsed.username || parsed.password) return 'expected a URL without credentials (put them in headers or secret)';
   if (parsed.protocol === 'https:') return undefined;

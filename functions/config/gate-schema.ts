@@ -4,18 +4,25 @@
  * turns a default gate off for one image. Durations and sizes come out as numbers.
  */
 import { z } from 'zod';
-import { durationField, regexField, registryResourceIdField, sizeField, text } from './schema-fields';
+import { durationField, matching, regexField, registryResourceIdField, sizeField, text } from './schema-fields';
 
 /** Turns a gate into "this gate, or false to turn the default off". */
 function switchable<T extends z.ZodType>(schema: T) {
   return z.union([z.literal(false), schema]).optional();
 }
 
+/** A variable name a program can receive. */
+const envName = matching(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name such as TRIVY_USERNAME');
+
+/** The `command:` gate: functions/gates/command.ts says what the program gets. */
 const commandGate = z.strictObject({
-  /** argv of the program; `$IMAGE` and `$PLATFORM` are in its environment. */
-  run: z.array(text).min(1),
+  /** argv of the program (no shell; `$IMAGE` and the like are expanded), or a script for `/bin/sh -c`. */
+  run: z.union([text, z.array(text).min(1)]),
   timeout: durationField.optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  /** One run per platform with `PLATFORM` set, instead of one run with `PLATFORMS`. */
+  perPlatform: z.boolean().optional(),
+  /** Names passed through from basegate's environment (an allow-list), or name → value. */
+  env: z.union([z.array(envName), z.record(envName, z.string())]).optional(),
 });
 
 const acrTaskGate = z

@@ -14,8 +14,13 @@ export function mergeGates(defaults: GatesDocument | undefined, image: GatesDocu
         out.signature = value === true ? {} : { ...(value as { artifactType?: string }) };
         break;
       case 'command': {
-        const c = value as { run: string[]; timeout?: number; env?: Record<string, string> };
-        out.command = { run: [...c.run], timeout: c.timeout, env: { ...(c.env ?? {}) } };
+        const c = value as { run: string | string[]; timeout?: number; perPlatform?: boolean; env?: Record<string, string> | string[] };
+        out.command = {
+          run: typeof c.run === 'string' ? c.run : [...c.run],
+          timeout: c.timeout,
+          ...(c.perPlatform === undefined ? {} : { perPlatform: c.perPlatform }),
+          env: Array.isArray(c.env) ? [...c.env] : { ...(c.env ?? {}) },
+        };
         break;
       }
       case 'acrTask': {

@@ -5,7 +5,7 @@
  * defaults merged, relative paths made absolute against the config file's directory.
  */
 import * as path from 'node:path';
-import { InvalidReferenceError } from '../errors';
+import { InvalidReferenceError, redactReference } from '../errors';
 import { ImageRef, parseReference } from '../oci/reference';
 import type { AcrTargetConfig, Config, ImageConfig, RegistryConfig, TargetConfig } from './config';
 import type { PathSegment } from './config-path';
@@ -57,7 +57,7 @@ function resolveRegistries(listed: NonNullable<ConfigDocument['registries']>, is
     try {
       host = ImageRef.of({ registry: key, repository: 'probe' }).registry;
     } catch {
-      issues.push({ path: at, message: `expected a registry host[:port] such as docker.io or 127.0.0.1:5000, found ${JSON.stringify(key)}` });
+      issues.push({ path: at, message: `expected a registry host[:port] such as docker.io or 127.0.0.1:5000, found ${JSON.stringify(redactReference(key))}` });
       continue;
     }
     const other = keyOf.get(host);
@@ -93,7 +93,8 @@ function resolveTarget(target: TargetDocument, dir: string, issues: ConfigIssue[
     if (registry.includes('/')) throw new Error('has a path');
     registry = ImageRef.of({ registry, repository: 'probe' }).registry;
   } catch {
-    issues.push({ path: ['target', 'registry'], message: `expected a registry host[:port] such as contosobase.azurecr.io (the repository goes in images[].repository), found ${JSON.stringify(registry)}` });
+    issues.push({ path: ['target', 'registry'], message: `expected a registry host[:port] such as contosobase.azurecr.io (the repository goes in images[].repository), found ${JSON.stringify(redactReference(registry))}` });
+    registry = 'invalid.invalid'; // reported once, here: the images' target references are not blamed for it
   }
   const acr = target.acr ? resolveAcr(target.acr) : undefined;
   return { kind: 'registry', registry, immutableTag, ...(acr ? { acr } : {}) };
@@ -133,7 +134,7 @@ function resolveImage(image: ImageDocument, index: number, doc: ConfigDocument, 
       targetRef = target.kind === 'layout' ? ImageRef.of({ scheme: 'layout', registry: target.dir, repository }) : ImageRef.of({ registry: target.registry, repository });
     } catch (err) {
       if (!(err instanceof InvalidReferenceError)) throw err;
-      issues.push({ path: [...at, 'repository'], message: `expected a repository path such as base/node, found ${JSON.stringify(repository)} (${reason(err)})` });
+      issues.push({ path: [...at, 'repository'], message: `expected a repository path such as base/node, found ${JSON.stringify(redactReference(repository))} (${reason(err)})` });
     }
   }
   const dependents = resolveDependents(
@@ -160,8 +161,8 @@ function resolveImage(image: ImageDocument, index: number, doc: ConfigDocument, 
 
 /** Parses a source reference: a repository without tag or digest; a relative layout directory is relative to the config. */
 function parseSource(input: string, dir: string, at: PathSegment[], issues: ConfigIssue[]): ImageRef | undefined {
-  // Never echo credentials back: user:pass@host/repo is refused without showing it.
-  if (/^[^/]*@/.test(input) && !input.startsWith('oci:')) {
+  // Never echo credentials back: user:pass@host/repo (or a URL with them) is refused without showing it.
+  if (/^(?:[a-z][a-z0-9+.-]*:\/\/)?[^/]*@/i.test(input) && !input.startsWith('oci:')) {
     issues.push({ path: at, message: 'expected a reference without credentials (put them under registries:), found one with user:password@ in it' });
     return undefined;
   }
@@ -174,13 +175,13 @@ function parseSource(input: string, dir: string, at: PathSegment[], issues: Conf
   try {
     const ref = parseReference(text, { defaultTag: false });
     if (ref.tag !== undefined || ref.digest !== undefined) {
-      issues.push({ path: at, message: `expected a repository without tag or digest (tags go in tags: or tagPolicy:), found ${JSON.stringify(input)}` });
+      issues.push({ path: at, message: `expected a repository without tag or digest (tags go in tags: or tagPolicy:), found ${JSON.stringify(redactReference(input))}` });
       return undefined;
     }
     return ref;
   } catch (err) {
     if (!(err instanceof InvalidReferenceError)) throw err;
-    issues.push({ path: at, message: `expected an image repository such as docker.io/library/node, found ${JSON.stringify(input)} (${reason(err)})` });
+    issues.push({ path: at, message: `expected an image repository such as docker.io/library/node, found ${JSON.stringify(redactReference(input))} (${reason(err)})` });
     return undefined;
   }
 }

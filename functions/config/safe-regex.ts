@@ -9,7 +9,11 @@
  *   or the inner one is closed by a delimiter it cannot match (`(-[a-z]+)*`, `(\d+\.)+`);
  * - a repeated part that can match the empty string;
  * - a choice inside a repetition whose alternatives can begin with the same character;
- * - backreferences (matching them is NP-hard in general).
+ * - backreferences (matching them is NP-hard in general);
+ * - more than two unbounded repetitions in a row that can take the same characters (`.*.*.*x`,
+ *   `a*a*a*b`): k of them split a run of n characters in O(n^k) ways, 49 s for `.*.*.*.*.*x`
+ *   on a 128-character tag. A mandatory character none of them can take (`\d+\.\d+\.\d+`)
+ *   ends such a row.
  * The check is conservative: it refuses a few harmless patterns (`(ab|ac)+`), and the
  * message says how to rewrite them. Patterns are unanchored (`test`), without flags.
  */
@@ -19,6 +23,10 @@ import { BasegateError } from '../errors';
 export const MAX_PATTERN_LENGTH = 256;
 /** Nested bounded counts are allowed while their product stays this small (`(\d{1,3}\.){3}`). */
 const MAX_NESTED_PRODUCT = 64;
+/** Competing unbounded repetitions in a row allowed: two backtrack in O(n²), ~2 ms on a 128-character tag; three took 130 ms. */
+const MAX_COMPETING = 2;
+/** A count range wider than this (`{0,100}`) backtracks like an unbounded repetition. */
+const WIDE_COUNT = 16;
 
 type Node =
   | { type: 'alt'; alternatives: Node[]; start: number; end: number }
@@ -41,7 +49,9 @@ export function compileSafeRegex(pattern: string): RegExp {
     throw new BasegateError('REGEX_INVALID', `expected a regular expression, found ${JSON.stringify(pattern)} (${(err as Error).message})`);
   }
   const ast = new Parser(pattern).parse();
-  new Checker(pattern).check(ast, undefined, false);
+  const checker = new Checker(pattern);
+  checker.check(ast, undefined, false);
+  checker.checkRows(ast);
   return regex;
 }
 
@@ -188,6 +198,91 @@ class Checker {
       }
       default:
         return;
+    }
+  }
+
+  /**
+   * Refuses a row where more than {@link MAX_COMPETING} unbounded repetitions each can take
+   * the characters of the one before (their boundaries can shift: O(n^k) ways to split). A
+   * repetition whose first characters no earlier one can take starts its own chain
+   * (`\d+(\.\d+)*(-[a-z]+)*` is linear); a mandatory character none of the row's repetitions
+   * can take ends the row. Nested parts are rows of their own.
+   */
+  checkRows(node: Node): void {
+    let row: Array<{ chars: Set<string>; chain: number }> = [];
+    for (const item of this.rowItems(node)) {
+      const first = this.first(item.node);
+      const after = row.filter((r) => [...first].some((c) => r.chars.has(c)));
+      if (item.unbounded) {
+        const chain = 1 + Math.max(0, ...after.map((r) => r.chain));
+        if (chain > MAX_COMPETING) {
+          throw this.unsafe(
+            `has ${chain} unbounded repetitions in a row that can take the same characters (up to ${this.snippet(item.node)})`,
+            'separate them by a character they cannot match, or merge them, e.g. .*-.*-.* → [^-]*-[^-]*-.*',
+          );
+        }
+        row.push({ chars: this.chars(item.node), chain });
+      } else if (!item.nullable && after.length === 0) {
+        row = []; // a delimiter none of the row's repetitions can take
+      }
+    }
+  }
+
+  /** A node as items of a row; parts that are rows of their own (alternatives, repeated bodies, lookarounds) are checked on the way. */
+  private rowItems(node: Node): Array<{ node: Node; unbounded: boolean; nullable: boolean }> {
+    switch (node.type) {
+      case 'seq':
+        return node.items.flatMap((i) => this.rowItems(i));
+      case 'assert':
+        return [];
+      case 'group':
+        if (node.zeroWidth) return this.checkRows(node.body), [];
+        if (node.body.type !== 'alt') return this.rowItems(node.body);
+        node.body.alternatives.forEach((a) => this.checkRows(a));
+        return [{ node, unbounded: this.hasUnbounded(node.body), nullable: this.nullable(node) }];
+      case 'alt':
+        node.alternatives.forEach((a) => this.checkRows(a));
+        return [{ node, unbounded: this.hasUnbounded(node), nullable: this.nullable(node) }];
+      case 'repeat':
+        this.checkRows(node.body);
+        return [{ node, unbounded: node.max - node.min > WIDE_COUNT || this.hasUnbounded(node.body), nullable: this.nullable(node) }];
+      case 'char':
+        return [{ node, unbounded: false, nullable: false }];
+    }
+  }
+
+  private hasUnbounded(node: Node): boolean {
+    switch (node.type) {
+      case 'repeat':
+        return node.max - node.min > WIDE_COUNT || this.hasUnbounded(node.body);
+      case 'seq':
+        return node.items.some((i) => this.hasUnbounded(i));
+      case 'alt':
+        return node.alternatives.some((a) => this.hasUnbounded(a));
+      case 'group':
+        return !node.zeroWidth && this.hasUnbounded(node.body);
+      default:
+        return false;
+    }
+  }
+
+  /** Every character a match of `node` can contain (over the alphabet). */
+  private chars(node: Node): Set<string> {
+    switch (node.type) {
+      case 'char':
+        return this.first(node);
+      case 'assert':
+        return new Set();
+      case 'group':
+        return node.zeroWidth ? new Set() : this.chars(node.body);
+      case 'repeat':
+        return this.chars(node.body);
+      case 'seq':
+      case 'alt': {
+        const out = new Set<string>();
+        for (const child of node.type === 'seq' ? node.items : node.alternatives) this.chars(child).forEach((c) => out.add(c));
+        return out;
+      }
     }
   }
 

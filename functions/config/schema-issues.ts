@@ -23,7 +23,7 @@ export function schemaIssues(issues: readonly Issue[], data: unknown, schema: z.
 
 function convert(issue: Issue, prefix: PathSegment[], data: unknown, schema: z.ZodType, out: ConfigIssue[]): void {
   const path = [...prefix, ...(issue.path as PathSegment[])];
-  const found = describeValue(valueAt(data, path));
+  const found = isSecretPath(path) ? describeSecret(valueAt(data, path)) : describeValue(valueAt(data, path));
   switch (issue.code) {
     case 'unrecognized_keys': {
       const known = knownKeysAt(schema, path);
@@ -96,6 +96,17 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return Object.keys(value).length === 0 ? 'an empty mapping' : 'a mapping';
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   return String(value);
+}
+
+/** Paths whose values are credentials (`registries[h].password`, a webhook's `secret` or `headers`, a `token`): never shown. */
+function isSecretPath(path: readonly PathSegment[]): boolean {
+  return path.some((segment) => typeof segment === 'string' && /password|secret|token|^headers$/i.test(segment));
+}
+
+/** What a secret value is, without its value. */
+function describeSecret(value: unknown): string {
+  if (value === undefined || value === null || typeof value === 'object') return describeValue(value);
+  return `a ${typeof value} (not shown: it is a credential)`;
 }
 
 /** The value at a path in plain data, or undefined. */

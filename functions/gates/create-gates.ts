@@ -48,7 +48,8 @@ export function createGates(image: { platforms?: readonly string[]; gates: Gates
   if (gates.approval !== undefined) out.push(approvalGate({ approval: gates.approval }));
   if (gates.command !== undefined) out.push(commandGate({ ...gates.command, cwd: deps.baseDir, environment: deps.environment }));
   if (gates.acrTask !== undefined) {
-    if (!deps.runAcrTask) throw new ConfigError('the acrTask gate needs Azure (an ACR task runner), and none is configured here', { path: 'gates.acrTask', code: 'GATE_UNAVAILABLE' });
+    if (!deps.runAcrTask) // Fail closed and say so now: without a runner the gate could only ever be pending.
+      throw new ConfigError('the acrTask gate needs Azure: it runs on ACR Tasks, which this runtime cannot reach (the Azure Functions app can); turn it off here with acrTask: false, or use a command gate', { path: 'gates.acrTask', code: 'GATE_UNAVAILABLE' });
     out.push(acrTaskGate(gates.acrTask, deps.runAcrTask));
   }
   return out;

@@ -7,7 +7,9 @@
  *    streaming (both backends do, and both verify again in `blobPut`, so no byte is hashed a
  *    third time here). A stream that fails verification errors before its end, so the target
  *    never commits it. The body is a factory, so a retry in the target backend refetches.
- * Each blob is copied once per copy even when several manifests share it.
+ * Each blob is copied once per copy even when several manifests share it, and uploaded once per
+ * run even when copies into several repositories need it at the same time (the others wait for
+ * that upload, then skip or mount it).
  */
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { ContentRejectedError } from '../errors';
@@ -26,13 +28,31 @@ export class BlobCopier {
   copy(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<void> {
     let pending = this.inFlight.get(descriptor.digest);
     if (!pending) {
-      pending = this.run.task(() => this.transfer(descriptor));
+      // A concurrent upload of the same blob is waited for before taking a slot, so waiting holds none.
+      const { blobLocations, targetRepo } = this.run.options;
+      pending = Promise.resolve(blobLocations.upload(targetRepo, descriptor.digest)).then(() => this.run.task(() => this.transfer(descriptor)));
       this.inFlight.set(descriptor.digest, pending);
     }
     return pending;
   }
 
   private async transfer(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<void> {
+    const { targetRepo, blobLocations } = this.run.options;
+    for (;;) {
+      // Another copy of the run is uploading this blob into the registry: its outcome decides skip, mount or upload.
+      await blobLocations.upload(targetRepo, descriptor.digest);
+      if (await this.placed(descriptor)) return;
+      this.run.checkpoint();
+      // Checked and claimed in the same tick, so two copies never both start the upload.
+      if (blobLocations.upload(targetRepo, descriptor.digest)) continue;
+      const upload = this.upload(descriptor);
+      blobLocations.uploading(targetRepo, descriptor.digest, upload);
+      return upload;
+    }
+  }
+
+  /** Skips or mounts the blob when the target has it somewhere; false when it must be uploaded. */
+  private async placed(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
     const { target, targetRepo, blobLocations, mountSources } = this.run.options;
     const { digest, size } = descriptor;
     const present = blobLocations.has(targetRepo, digest) ? { size } : await target.blobHead(targetRepo, digest);
@@ -41,7 +61,7 @@ export class BlobCopier {
       blobLocations.record(targetRepo, digest);
       this.run.stats.blobsSkipped++;
       this.run.emit({ type: 'blob', digest, size, action: 'skipped' });
-      return;
+      return true;
     }
     if (canMount(target)) {
       const known = blobLocations.elsewhere(targetRepo, digest);
@@ -52,11 +72,16 @@ export class BlobCopier {
           blobLocations.record(targetRepo, digest);
           this.run.stats.blobsMounted++;
           this.run.emit({ type: 'blob', digest, size, action: 'mounted', from: from.repository });
-          return;
+          return true;
         }
       }
     }
-    this.run.checkpoint();
+    return false;
+  }
+
+  private async upload(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<void> {
+    const { target, targetRepo, blobLocations } = this.run.options;
+    const { digest, size } = descriptor;
     const from = this.run.sourceAt(digest);
     await target.blobPut(targetRepo, descriptor, () => sourceStream(this.run, from, descriptor));
     blobLocations.record(targetRepo, digest);

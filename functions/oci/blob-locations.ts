@@ -4,6 +4,8 @@
  * so that the second image sharing a base layer mounts it from the first one's repository
  * instead of uploading it again. It lives as long as the caller keeps it (no expiry: within a
  * run, registries do not drop blobs a copy just wrote; a stale entry only costs a declined mount).
+ * It also knows which uploads are in progress, so that two copies of a run that need the same
+ * blob at once (a base layer) upload it once: the second waits, then skips or mounts it.
  */
 import type { ImageRef } from './reference';
 
@@ -11,6 +13,8 @@ import type { ImageRef } from './reference';
 export class BlobLocations {
   /** `scheme:registry` → digest → repositories, most recently recorded last. */
   private readonly registries = new Map<string, Map<string, Set<string>>>();
+  /** `scheme:registry|digest` → an upload of the blob into that registry in progress (settles either way). */
+  private readonly uploads = new Map<string, Promise<void>>();
 
   /** Remembers that `ref`'s repository holds the blob. */
   record(ref: ImageRef, digest: string): void {
@@ -33,6 +37,25 @@ export class BlobLocations {
     const repositories = this.registries.get(registryKey(ref))?.get(digest);
     if (!repositories) return [];
     return [...repositories].reverse().filter((r) => r !== ref.repository).map((r) => ref.withRepository(r));
+  }
+
+  /** Notes an upload of the blob into `ref`'s registry, until it settles (succeeded or not). */
+  uploading(ref: ImageRef, digest: string, upload: Promise<unknown>): void {
+    const key = `${registryKey(ref)}|${digest}`;
+    const settled: Promise<void> = upload.then(
+      () => this.settle(key, settled),
+      () => this.settle(key, settled),
+    );
+    this.uploads.set(key, settled);
+  }
+
+  /** The upload of the blob into `ref`'s registry in progress, if any: resolves (never rejects) when it settles. */
+  upload(ref: ImageRef, digest: string): Promise<void> | undefined {
+    return this.uploads.get(`${registryKey(ref)}|${digest}`);
+  }
+
+  private settle(key: string, settled: Promise<void>): void {
+    if (this.uploads.get(key) === settled) this.uploads.delete(key);
   }
 }
 

@@ -7,11 +7,39 @@ import { ContentRejectedError } from '../errors';
 import { OCI_INDEX, OCI_MANIFEST, isIndex } from './media-types';
 import { imageManifestSchema, indexSchema, type Descriptor } from './schema';
 
+/**
+ * Deepest nesting of arrays and objects accepted in a manifest or config. Real documents nest
+ * about five deep (index → manifests[] → descriptor → platform → features[]); a hostile one
+ * nested thousands deep is refused before anything parses or walks it (distribution's Go
+ * decoder stops at 10,000; other consumers of the promoted copy may stop much earlier).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/** Throws `MANIFEST_TOO_DEEP` when the JSON text nests arrays and objects deeper than {@link MAX_JSON_DEPTH}; one pass, no parsing. */
+export function checkJsonDepth(bytes: Uint8Array, what: string): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) throw new ContentRejectedError('MANIFEST_TOO_DEEP', `${what} nests JSON more than ${MAX_JSON_DEPTH} levels deep`);
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+}
+
 /** Layer types that are not distributable: their `urls` point elsewhere and registries do not hold them. */
 const FOREIGN_LAYER = /\.(foreign|nondistributable)\./;
 
 /** The manifest's JSON object, or a `MANIFEST_INVALID` error. */
 export function parseManifestJson(bytes: Buffer, what: string): Record<string, unknown> {
+  checkJsonDepth(bytes, what);
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));

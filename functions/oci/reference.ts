@@ -117,7 +117,7 @@ export interface ParseOptions {
 export function parseReference(input: string, options: ParseOptions = {}): ImageRef {
   if (typeof input !== 'string' || input.length === 0) throw new InvalidReferenceError(String(input), 'is empty');
   if (input.trim() !== input || /\s/.test(input)) throw new InvalidReferenceError(input, 'contains white space');
-  if (input.length > 4096) throw new InvalidReferenceError(input.slice(0, 64) + '...', 'is longer than 4096 characters');
+  if (input.length > 4096) throw new InvalidReferenceError(input, 'is longer than 4096 characters');
   if (input.startsWith(LAYOUT_PREFIX)) return parseLayout(input, options);
   if (input.includes('://')) throw new InvalidReferenceError(input, 'must not carry a URL scheme (write host/repository:tag)');
 
@@ -125,7 +125,8 @@ export function parseReference(input: string, options: ParseOptions = {}): Image
   let digest: string | undefined;
   const at = rest.indexOf('@');
   if (at >= 0) {
-    if (rest.slice(at + 1).includes('/')) throw new InvalidReferenceError(input, 'must not embed credentials (put them in the registries section of the config)');
+    // `user:pass@host/repo`, or a password with an `@` in it: the part after the first `@` is no digest, and is not echoed.
+    if (/[/@]/.test(rest.slice(at + 1))) throw new InvalidReferenceError(input, 'must not embed credentials (put them in the registries section of the config)');
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
     checkDigest(digest, input);

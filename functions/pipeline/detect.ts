@@ -81,7 +81,7 @@ export async function detectImage(image: TrackedImage, deps: Pick<DetectDeps, 'r
 }
 
 /** Records what detect saw: the digest, when it was first seen, and an audit entry when it moved. */
-export async function recordCheck(image: TrackedImage, check: TagCheck, deps: Pick<DetectDeps, 'state' | 'clock'>): Promise<TagState | undefined> {
+export async function recordCheck(image: TrackedImage, check: TagCheck, deps: Pick<DetectDeps, 'state' | 'clock'>, correlationId?: string): Promise<TagState | undefined> {
   if (check.status === 'failed' || !check.digest) return undefined;
   const now = deps.clock.now().toISOString();
   const digest = check.digest;
@@ -92,7 +92,7 @@ export async function recordCheck(image: TrackedImage, check: TagCheck, deps: Pi
     return { ...base, seenDigest: digest, checkedAt: now, firstSeen: seen };
   });
   if (check.status !== 'unchanged') {
-    await deps.state.appendAudit({ at: now, stage: 'detect', subject: check.source.toString(), digest, outcome: check.status, detail: check.previousDigest ? { previousDigest: check.previousDigest } : undefined });
+    await deps.state.appendAudit({ at: now, stage: 'detect', subject: check.source.toString(), digest, outcome: check.status, correlationId, detail: check.previousDigest ? { previousDigest: check.previousDigest } : undefined });
   }
   return next;
 }

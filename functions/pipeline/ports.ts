@@ -11,8 +11,8 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Kinds of records the state holds, one namespace (table partition) each. */
-export type StateKind = 'tag' | 'verdict' | 'promotion' | 'rebuild' | 'approval' | 'poison';
+/** Kinds of records the state holds, one namespace (table partition) each; `delivery`: inbound webhook deliveries seen (replay refusal). */
+export type StateKind = 'tag' | 'verdict' | 'promotion' | 'rebuild' | 'approval' | 'poison' | 'delivery';
 
 /** A value with the opaque version it was read at (optimistic concurrency). */
 export interface Versioned<T> {

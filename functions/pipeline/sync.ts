@@ -10,12 +10,12 @@ import { describeError, isTemporary } from '../errors';
 import { mapLimit } from '../map-limit';
 import { checkTag, detectImage, recordCheck, type DetectDeps, type TagCheck } from './detect';
 import type { Clock, Promoter, StateStore } from './ports';
-import { promoteDigest, type PromotionOutcome } from './promote';
+import type { PromotionOutcome } from './promote';
 import { rebuildEvent, runRebuild, type RebuildDeps } from './rebuild';
-import { tagKey, type PromotedRef, type RebuildRecord, type TagState, type TagStatus } from './records';
+import type { RebuildRecord } from './records';
+import { outcomeOf, promoteStage, setTagStatus, validateStage } from './stages';
 import type { TrackedImage } from './tracked-image';
-import { updateRecord } from './update-record';
-import { heldBecause, validateDigest, type ValidateDeps } from './validate';
+import type { ValidateDeps } from './validate';
 
 /** Final state of one tracked tag after a sync. */
 export type SyncStatus = 'promoted' | 'unchanged' | 'rejected' | 'pending' | 'failed' | 'would-validate';
@@ -80,31 +80,31 @@ export async function syncOneTag(image: TrackedImage, tag: string, deps: SyncDep
 async function syncTag(image: TrackedImage, check: TagCheck, deps: SyncDeps, options: SyncOptions): Promise<TagReport> {
   const report: TagReport = { imageId: image.id, source: check.source.toString(), tag: check.tag, status: 'failed', detected: check.status, digest: check.digest, previousDigest: check.previousDigest };
   if (check.status === 'failed' || !check.digest) {
-    if (!options.dryRun && check.tag !== '*') await setStatus(deps, image, check.tag, 'failed', check.error);
+    if (!options.dryRun && check.tag !== '*') await setTagStatus(deps.state, image, check.tag, 'failed', check.error);
     return { ...report, status: 'failed', reason: check.error };
   }
   if (options.dryRun) return { ...report, status: check.status === 'unchanged' ? 'unchanged' : 'would-validate' };
-  const digest = check.digest;
+  const job = { image, tag: check.tag, digest: check.digest, force: options.force };
   try {
-    const tagState = await recordCheck(image, check, deps);
-    if (tagState?.promoted?.sourceDigest === digest && !options.force) {
-      return { ...report, status: 'unchanged', targetDigest: tagState.promoted.targetDigest, immutableTag: tagState.promoted.immutableTag, rebuilds: await rebuildAll(image, check.tag, outcomeOf(tagState), deps) };
+    await recordCheck(image, check, deps);
+    const validated = await validateStage(job, deps);
+    switch (validated.status) {
+      case 'promoted-already': {
+        const promoted = validated.tagState.promoted!;
+        return { ...report, status: 'unchanged', targetDigest: promoted.targetDigest, immutableTag: promoted.immutableTag, rebuilds: await rebuildAll(image, check.tag, outcomeOf(validated.tagState), deps) };
+      }
+      case 'rolled-back':
+        return { ...report, status: 'unchanged', targetDigest: validated.tagState.promoted?.targetDigest, reason: validated.reason };
+      case 'rejected':
+      case 'pending':
+        return { ...report, status: validated.status, reason: validated.reason };
     }
-    if (tagState?.rolledBackFrom === digest && !options.force) {
-      return { ...report, status: 'unchanged', targetDigest: tagState.promoted?.targetDigest, reason: `rolled back from ${digest}: not promoted again until upstream moves on or sync --force` };
-    }
-    const verdict = await validateDigest({ image, tag: check.tag, digest, force: options.force }, deps);
-    if (verdict.outcome !== 'approved') {
-      const reason = heldBecause(verdict);
-      await setStatus(deps, image, check.tag, verdict.outcome, reason);
-      return { ...report, status: verdict.outcome, reason };
-    }
-    const outcome = await promoteDigest({ image, tag: check.tag, digest }, deps);
+    const { outcome } = await promoteStage(job, deps);
     const rebuilds = outcome.movedTag ? await rebuildAll(image, check.tag, outcome, deps) : [];
     return { ...report, status: 'promoted', targetDigest: outcome.result.digest, immutableTag: outcome.promoted.immutableTag, bytesUploaded: outcome.result.bytesUploaded, rebuilds };
   } catch (err) {
     const reason = describeError(err);
-    await setStatus(deps, image, check.tag, 'failed', reason).catch(() => undefined);
+    await setTagStatus(deps.state, image, check.tag, 'failed', reason).catch(() => undefined);
     return { ...report, status: 'failed', reason: isTemporary(err) ? `${reason} (temporary: will retry)` : reason };
   }
 }
@@ -117,24 +117,6 @@ async function rebuildAll(image: TrackedImage, tag: string, outcome: PromotionOu
       const record = await runRebuild({ image, tag, dependent, event }, deps);
       return { dependent: dependent.id, status: record.status, runId: record.runId, error: record.lastError };
     }),
-  );
-}
-
-/** A promotion as recorded in the tag state, for re-sending rebuilds after a crash. */
-function outcomeOf(state: TagState): PromotionOutcome {
-  const promoted = state.promoted as PromotedRef;
-  const earlier = (state.history ?? []).filter((h) => h.sourceDigest !== promoted.sourceDigest);
-  return {
-    promoted,
-    previous: earlier[earlier.length - 1],
-    movedTag: true,
-    result: { digest: promoted.targetDigest, tags: [state.tag, promoted.immutableTag], bytesUploaded: 0, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, manifests: 0, referrers: 0, durationMs: 0 },
-  };
-}
-
-async function setStatus(deps: SyncDeps, image: TrackedImage, tag: string, status: TagStatus, reason: string | undefined): Promise<void> {
-  await updateRecord<TagState>(deps.state, 'tag', tagKey(image.id, tag), (current) =>
-    current ? { ...current, status, reason } : { imageId: image.id, source: image.source.withTag(tag).toString(), tag, target: image.target.toString(), status, reason },
   );
 }
 

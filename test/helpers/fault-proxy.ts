@@ -7,8 +7,9 @@
  *   times, or with a `probability` drawn from a PRNG seeded by `seed` (same seed, same faults);
  * - act: `hangup` without answering; `respond` without forwarding (a 429 with or without Retry-After, a 503, a 401 challenge);
  *   add, replace or drop response headers (rate-limit headers, Docker-Content-Digest); corrupt
- *   a body byte; truncate the body; reset the connection mid-body; delay; or `transform` a
- *   buffered upstream answer.
+ *   a body byte; truncate the body; reset the connection mid-body; stall mid-body; delay;
+ *   `transform` a buffered upstream answer; forward but `dropAnswer` (the upstream did the work,
+ *   the client never hears it); or run a `before` hook first (move a tag, kill a client).
  *
  * `Location` and `Link` headers that point at the upstream are rewritten to the proxy, so a
  * client keeps going through it. `WWW-Authenticate` is left alone: the token issuer stays
@@ -37,7 +38,15 @@ export interface FaultAction {
   /** Destroys the connection after `after` body bytes (the client sees a reset). */
   reset?: { after: number };
   /** Rewrites the buffered upstream answer (status, headers, body). */
-  transform?: (answer: ProxiedAnswer, request: { method: string; url: URL }) => Partial<ProxiedAnswer>;
+  transform?: (answer: ProxiedAnswer, request: { method: string; url: URL; headers: http.IncomingHttpHeaders }) => Partial<ProxiedAnswer>;
+  /** Pauses `ms` once `after` body bytes are sent (a stalled transfer, for body timeouts). */
+  stall?: { after: number; ms: number };
+  /** Forwards the request, waits for the upstream's answer, then closes the connection without relaying it (a lost acknowledgement). */
+  dropAnswer?: boolean;
+  /** Awaited before anything else happens to the request (after `delayMs`): moves a tag upstream, kills a client, ... */
+  before?: (request: { method: string; url: URL }) => void | Promise<void>;
+  /** Forwards the request, waits for the whole upstream answer, awaits this (kills a client whose write just landed), then closes the connection unanswered. */
+  after?: (request: { method: string; url: URL }) => void | Promise<void>;
 }
 
 /** An upstream answer as `transform` sees it. */
@@ -86,6 +95,8 @@ export interface FaultProxy {
   log: ProxyLogEntry[];
   /** Replaces the rules (and their occurrence counters). */
   setRules(rules: FaultRule[]): void;
+  /** Adds rules beside the current ones (concurrent scenarios on distinct paths); returns a function that removes exactly these. */
+  addRules(rules: FaultRule[]): () => void;
   /** Requests by `METHOD kind` (kind: base, manifests, blobs, uploads, tags, referrers, other). */
   counts(): Record<string, number>;
   /** Requests matching a method and a path regex. */
@@ -171,6 +182,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (rule) entry.rule = rule.name ?? (rule.path ? String(rule.path) : method);
       req.on('data', (c: Buffer) => (entry.bytesIn += c.length));
       if (rule?.delayMs) await sleep(rule.delayMs);
+      if (rule?.before) await rule.before({ method, url });
+      // A client that gave up while the request was held (a timeout, a kill) is not forwarded for: a write must not land late.
+      if (req.socket.destroyed) return;
       if (rule?.hangup) {
         req.socket.destroy();
         return;
@@ -192,6 +206,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       req.pipe(up);
 
       async function relay(answer: http.IncomingMessage): Promise<void> {
+        if (rule?.dropAnswer || rule?.after) {
+          entry.status = answer.statusCode;
+          answer.resume();
+          await new Promise((resolve) => answer.once('end', resolve));
+          await rule.after?.({ method, url });
+          req.socket.destroy();
+          return;
+        }
         const headers: http.OutgoingHttpHeaders = { ...answer.headers };
         for (const name of ['location', 'link']) {
           const v = headers[name];
@@ -203,7 +225,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         if (rule?.transform) {
           const chunks: Buffer[] = [];
           for await (const c of answer) chunks.push(c as Buffer);
-          const changed = rule.transform({ status, headers, body: Buffer.concat(chunks) }, { method, url });
+          const changed = rule.transform({ status, headers, body: Buffer.concat(chunks) }, { method, url, headers: req.headers });
           const body = changed.body ?? Buffer.concat(chunks);
           status = changed.status ?? status;
           const out = { ...(changed.headers ?? headers), 'content-length': String(body.length) };
@@ -247,6 +269,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
             }
             return;
           }
+          if (rule?.stall && offset <= rule.stall.after && rule.stall.after < offset + chunk.length) {
+            const head = chunk.subarray(0, rule.stall.after - offset);
+            if (head.length > 0) res.write(head);
+            await sleep(rule.stall.ms);
+            if (res.destroyed) {
+              answer.destroy();
+              return;
+            }
+            chunk = chunk.subarray(head.length);
+            offset += head.length;
+            entry.bytesOut += head.length;
+          }
           offset += chunk.length;
           entry.bytesOut += chunk.length;
           if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
@@ -262,6 +296,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     host: self,
     log,
     setRules,
+    addRules(more: FaultRule[]) {
+      const added = more.map((rule) => ({ rule, seen: 0, acted: 0 }));
+      rules = [...rules, ...added];
+      return () => {
+        rules = rules.filter((r) => !added.includes(r));
+      };
+    },
     counts() {
       const out: Record<string, number> = {};
       for (const e of log) {

@@ -10,8 +10,12 @@ import { parseAcrResourceId } from '../../functions/azure/acr-resource-id';
 import { discoverDependentTasks } from '../../functions/azure/acr-task-discovery';
 import { runAcrTask, runRequestBody, scheduleAcrTask } from '../../functions/azure/acr-tasks';
 import { createArmClient } from '../../functions/azure/arm-client';
+import { ArmClients } from '../../functions/azure/arm-clients';
+import { AcrDiscoverRebuildTrigger } from '../../functions/azure/acr-discover-rebuild-trigger';
+import type { RebuildEvent } from '../../functions/pipeline/ports';
 import { staticCredential } from '../helpers/static-credential';
 import { ArmContractFake } from '../servers/arm-contract-fake';
+import { jsonBody } from '../servers/https-contract-server';
 import { testEnv } from '../servers/test-env';
 
 const SUBSCRIPTION = '99999999-8888-7777-6666-555555555555';
@@ -124,5 +128,61 @@ describe('ACR Tasks against the ARM contract fake', () => {
 
     const anyTag = await discoverDependentTasks(client, appRegistry, { registry: `https://${BASE}/`, repository: 'base/node' });
     expect(anyTag.map((t) => t.name)).toEqual(['build-orders-api', 'build-billing', 'build-reports', 'build-retired']);
+  });
+});
+
+describe('the discover: dependent against the ARM contract fake', () => {
+  let fake: ArmContractFake;
+  let appRegistry: string;
+  let arm: ArmClients;
+  const event: RebuildEvent = {
+    event: 'base-image-promoted',
+    image: 'docker.io/library/node:20-alpine',
+    tag: '20-alpine',
+    digest: DIGEST,
+    target: `${BASE}/base/node@${DIGEST}`,
+    immutableTag: '20-alpine-abababababab',
+    time: '2026-03-01T12:00:00.000Z',
+  };
+
+  beforeAll(async () => {
+    fake = await ArmContractFake.start();
+    appRegistry = fake.addRegistry({ subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-apps', name: 'contosoapps', storage: { host: testEnv().registries.anonymous.host } });
+    fake.addTask(appRegistry, { name: 'build-orders-api', baseImageDependencies: [{ registry: BASE, repository: 'base/node', tag: '20-alpine' }], baseImageTrigger: { status: 'Enabled' } });
+    fake.addTask(appRegistry, { name: 'build-billing', baseImageDependencies: [{ registry: BASE, repository: 'base/node', tag: '20-alpine' }], baseImageTrigger: { status: 'Disabled' } });
+    fake.addTask(appRegistry, { name: 'build-retired', status: 'Disabled', baseImageDependencies: [{ registry: BASE, repository: 'base/node', tag: '20-alpine' }] });
+    fake.addTask(appRegistry, { name: 'build-reports', baseImageDependencies: [{ registry: BASE, repository: 'base/node', tag: '22-alpine' }] });
+    arm = new ArmClients(() => staticCredential(fake.token), { endpoint: fake.endpoint, trustedCa: fake.ca });
+  });
+
+  afterEach(() => fake.assertDone());
+  afterAll(() => fake.close());
+
+  const scheduledTasks = (from: number) => fake.requests.slice(from).filter((r) => r.path.endsWith('/scheduleRun')).map((r) => (jsonBody(r) as { taskId: string }).taskId.split('/').pop());
+
+  it('auto: schedules the enabled tasks built on the promoted tag, leaving to ACR those with their own base-image trigger', async () => {
+    fake.expectRun({ synchronous: true });
+    const before = fake.requests.length;
+    const outcome = await new AcrDiscoverRebuildTrigger(arm, { kind: 'discover', id: 'discover:apps', registry: appRegistry, schedule: 'auto' }).trigger(event);
+    expect(scheduledTasks(before)).toEqual(['build-billing']);
+    expect(outcome).toMatchObject({ status: 'triggered', runId: expect.stringMatching(/^cb/) });
+    expect(outcome.detail).toMatch(/build-orders-api \(its own base-image trigger builds it\)/);
+    expect(outcome.detail).toMatch(/build-retired \(disabled\)/);
+  });
+
+  it('always: schedules every enabled task, its own trigger or not', async () => {
+    fake.expectRun({ synchronous: true });
+    fake.expectRun({ synchronous: true });
+    const before = fake.requests.length;
+    const outcome = await new AcrDiscoverRebuildTrigger(arm, { kind: 'discover', id: 'discover:apps', registry: appRegistry, schedule: 'always' }).trigger(event);
+    expect(scheduledTasks(before)).toEqual(['build-orders-api', 'build-billing']);
+    expect(outcome.runId?.split(',')).toHaveLength(2);
+  });
+
+  it('a tag no task builds on is skipped, and nothing is scheduled', async () => {
+    const before = fake.requests.length;
+    const outcome = await new AcrDiscoverRebuildTrigger(arm, { kind: 'discover', id: 'discover:apps', registry: appRegistry, schedule: 'auto' }).trigger({ ...event, tag: '18-alpine' });
+    expect(outcome).toMatchObject({ status: 'skipped', detail: expect.stringContaining('no task in registry contosoapps builds on base/node:18-alpine') });
+    expect(scheduledTasks(before)).toEqual([]);
   });
 });

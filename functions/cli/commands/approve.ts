@@ -3,8 +3,8 @@
  * on a digest held by the `approval: manual` gate. Recorded in state and audit; the next sync
  * (or the validate queue) acts on it.
  */
+import { recordApproval } from '../../pipeline/approval-decision';
 import type { Approval } from '../../pipeline/records';
-import { digestKey } from '../../pipeline/records';
 import { parseCommand, requireConfig, UsageError } from '../args';
 import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
@@ -22,10 +22,7 @@ export async function runApproval(decision: Approval['decision'], argv: string[]
     const { ref, matches } = findImages(runtime.images, positionals[0], command);
     if (!ref.digest) throw new UsageError(`${command}: ${positionals[0]} must name the digest (IMAGE:TAG@sha256:...): a decision is about exact content`);
     const approval: Approval = { decision, reason: values.reason, by: values.by ?? process.env.USER, at: runtime.deps.clock.now().toISOString() };
-    for (const image of matches) {
-      await runtime.state.put('approval', digestKey(image.id, ref.digest), approval);
-      await runtime.state.appendAudit({ at: approval.at, stage: 'approval', subject: ref.toString(), digest: ref.digest, outcome: decision, detail: { imageId: image.id, reason: approval.reason, by: approval.by } });
-    }
+    for (const image of matches) await recordApproval(runtime.state, { imageId: image.id, digest: ref.digest, subject: ref.toString(), approval });
     if (values.json) out.json({ reference: ref.toString(), ...approval, images: matches.map((m) => m.id) });
     else out.result(`${decision} ${ref.toString()} (${matches.length} image${matches.length > 1 ? 's' : ''}); the next sync acts on it`);
     return EXIT.OK;

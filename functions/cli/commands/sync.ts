@@ -17,7 +17,7 @@ export const SYNC_OPTIONS = {
 
 /** Runs one sync with an already parsed command line; shared with `watch`. */
 export async function syncOnce(values: { config?: string; state?: string; json?: boolean; 'dry-run'?: boolean; force?: boolean }, out: Output, signal?: AbortSignal): Promise<SyncReport> {
-  const runtime = await composeCli({ configFile: requireConfig('sync', values), stateFile: values.state, readOnly: values['dry-run'], signal });
+  const runtime = await composeCli({ configFile: requireConfig('sync', values), stateFile: values.state, readOnly: values['dry-run'], signal, buildStages: true });
   try {
     const started = Date.now();
     const report = await sync(runtime.images, runtime.deps, {

@@ -5,7 +5,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import { parseDuration } from '../../config/duration';
-import { describeError } from '../../errors';
+import { ConfigError, describeError } from '../../errors';
 import { parseCommand, UsageError } from '../args';
 import { EXIT } from '../exit-codes';
 import type { Output } from '../output';
@@ -60,9 +60,9 @@ export async function runWatch(argv: string[], out: Output): Promise<number> {
         const report = await syncOnce(values, out, abort.signal);
         if (values.json) out.json(report);
       } catch (err) {
-        if (err instanceof UsageError) throw err;
+        // A bad config or usage stops the watch (exit 2, reported once by main); anything else waits for the next run.
+        if (err instanceof UsageError || err instanceof ConfigError || (err as { code?: string }).code?.startsWith('CONFIG')) throw err;
         out.progress(`watch: sync failed: ${describeError(err)}`);
-        if ((err as { code?: string }).code?.startsWith('CONFIG')) throw err;
       }
       if (stopping) break;
       const due = next(new Date());

@@ -46,6 +46,9 @@ export function undiciTransport(dispatchers: Dispatchers): Transport {
       headers: req.headers,
       body: req.body?.(),
       dispatcher: dispatchers.for(req.url),
+      // undici closes the connection after every HEAD unless told otherwise (nodejs/undici#258, for servers that send
+      // a body with HEAD); registries answer HEAD correctly, and detect is one HEAD per tag: a new connection each cost ~2x.
+      reset: false,
     });
     return { status: res.statusCode, headers: res.headers, body: res.body, request: { method: req.method, url: req.url } };
   };

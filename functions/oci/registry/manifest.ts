@@ -7,11 +7,12 @@
  * - GET returns the exact bytes, verified against the requested digest, or against the
  *   registry's `Docker-Content-Digest` when fetched by tag.
  * - Hostile registries are refused: a manifest over 4 MiB (the limit distribution and
- *   containerd apply; checked on Content-Length and while reading), bytes that are not JSON,
- *   an unknown media type, a digest algorithm other than sha256 or sha512.
+ *   containerd apply; checked on Content-Length and while reading), bytes that are not JSON
+ *   or nest it too deep, an unknown media type, a digest algorithm other than sha256 or sha512.
  */
 import { ContentRejectedError, DigestMismatchError } from '../../errors';
 import { algorithmOf, digestOf, verifyBytes } from '../digest';
+import { checkJsonDepth } from '../manifest-json';
 import { isIndex, isKnownManifest, MANIFEST_ACCEPT } from '../media-types';
 import { isDigest, type ImageRef } from '../reference';
 import type { Manifest, ManifestInfo } from '../registry-port';
@@ -101,6 +102,7 @@ export async function manifestGet(ctx: RegistryContext, ref: ImageRef): Promise<
 
 /** Checks that bytes are a manifest of a known type (the Content-Type, else the `mediaType` field); returns that type. */
 export function checkManifestBytes(ref: ImageRef, bytes: Buffer, contentType: string | undefined): string {
+  checkJsonDepth(bytes, `${ref}: manifest`);
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));

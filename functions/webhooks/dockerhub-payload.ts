@@ -1,0 +1,18 @@
+/**
+ * Docker Hub push webhooks (https://docs.docker.com/docker-hub/repos/manage/webhooks/). The payload
+ * names no host: every Docker Hub repository lives on `docker.io`. `repository.repo_name` is
+ * `namespace/name` (`library/node` for official images). `callback_url` is never called: in a
+ * forged payload it would be an address of the attacker's choosing.
+ */
+import { DOCKER_HUB } from '../oci/reference';
+import { checkPayload, type WebhookDelivery } from './push-event';
+import { dockerHubPushSchema } from './schema';
+
+/** What the Docker Hub endpoint expects, for error messages. */
+export const DOCKER_HUB_EXPECTED = 'a Docker Hub push payload ({"push_data": {"tag"}, "repository": {"repo_name"}})';
+
+/** Reduces a Docker Hub push payload to one push on docker.io. */
+export function parseDockerHubPush(json: unknown): WebhookDelivery {
+  const body = checkPayload(dockerHubPushSchema, json, DOCKER_HUB_EXPECTED);
+  return { pushes: [{ sender: 'dockerhub', registry: DOCKER_HUB, repository: body.repository.repo_name, tag: body.push_data.tag }], ignored: [] };
+}

@@ -1,0 +1,20 @@
+/**
+ * Whether a tag named from outside (a webhook, `?tag=`) is one basegate tracks for an image, and
+ * what to ask detect for. With an explicit `tags:` list, the tag itself. With a tag policy, a tag
+ * that passes the policy's filters asks for the whole image: only the full upstream list decides
+ * `latest: N`, and detect applies the policy to it.
+ */
+import type { TrackedImage } from '../pipeline/tracked-image';
+
+/** Tracked: `tag` is what to pass to requestCheck (undefined: every tracked tag). Untracked: why. */
+export type TrackedTag = { tracked: true; tag: string | undefined } | { tracked: false; reason: string };
+
+/** Decides whether `tag` is tracked for `image`. */
+export function trackedTag(image: TrackedImage, tag: string): TrackedTag {
+  if (image.tags) {
+    if (image.tags.includes(tag)) return { tracked: true, tag };
+    return { tracked: false, reason: `tag ${tag} is not tracked for ${image.id} (tracked: ${image.tags.slice(0, 20).join(', ')})` };
+  }
+  if (image.selectTags && image.selectTags([tag]).includes(tag)) return { tracked: true, tag: undefined };
+  return { tracked: false, reason: `tag ${tag} does not pass the tag policy of ${image.id}` };
+}

@@ -1,0 +1,99 @@
+/**
+ * The Functions app's queue side composed for a test: a basegate.yaml in a temp dir, the Azure
+ * composition root over Azurite (the shared one with queue and table names of the test's own,
+ * or a given connection string), the functions registered on a recorder, and a queue host that
+ * drains the queues into the registered handlers.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Timer } from '@azure/functions';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { composeAzure, loadAzureStartup, type AzureRuntime } from '../../functions/azure/compose-azure';
+import { DEFAULT_QUEUE_NAMES, type QueueNames } from '../../functions/azure/queue-clients';
+import { registerFunctions } from '../../functions/handlers/register-functions';
+import { registryTelemetry } from '../../functions/handlers/telemetry-scope';
+import type { PipelineMessage } from '../../functions/pipeline/messages';
+import { testEnv } from '../servers/test-env';
+import { QueueHost } from './queue-host';
+import { recordingApp, type RecordingApp } from './recording-app';
+
+export interface FunctionsAppFixture {
+  dir: string;
+  runtime: AzureRuntime;
+  recorder: RecordingApp;
+  host: QueueHost;
+  service: QueueServiceClient;
+  names: QueueNames;
+  /** Every message the app sent, in order. */
+  sent: PipelineMessage[];
+  /** Invokes a registered timer with a real InvocationContext. */
+  runTimer(name: string): Promise<void>;
+  cleanup(): void;
+}
+
+export interface FixtureOptions {
+  /** basegate.yaml text. */
+  config: string;
+  /** Extra environment for `${VAR}` in the config. */
+  env?: Record<string, string>;
+  /** Azurite of the test's own, with the default queue and table names; default: the shared one with unique names. */
+  connectionString?: string;
+}
+
+/** A timer firing on schedule. */
+export function timerTick(isPastDue = false): Timer {
+  const now = new Date().toISOString();
+  return { isPastDue, schedule: { adjustForDST: true }, scheduleStatus: { last: now, next: now, lastUpdated: now } };
+}
+
+/** Composes and registers the app for one test. */
+export async function functionsAppFixture(options: FixtureOptions): Promise<FunctionsAppFixture> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'basegate-functions-'));
+  const configPath = path.join(dir, 'basegate.yaml');
+  fs.writeFileSync(configPath, options.config);
+  const connectionString = options.connectionString ?? testEnv().azurite.connectionString;
+  const own = options.connectionString !== undefined;
+  const id = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const names: QueueNames = own ? DEFAULT_QUEUE_NAMES : { validate: `${id}-validate`, promote: `${id}-promote`, rebuild: `${id}-rebuild` };
+  const startup = loadAzureStartup({ ...options.env, BASEGATE_CONFIG_PATH: configPath, AzureWebJobsStorage: connectionString }, { appRoot: dir });
+  const runtime = await composeAzure(startup, {
+    queueNames: names,
+    tables: own ? undefined : { state: `${id}state`, audit: `${id}audit` },
+    registryOptions: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } },
+    onRegistryEvent: registryTelemetry(),
+  });
+  const sent: PipelineMessage[] = [];
+  const real = runtime.queue;
+  runtime.queue = { send: (message, o) => (sent.push(message), real.send(message, o)) };
+
+  const recorder = recordingApp();
+  registerFunctions(recorder.app, startup.settings, async () => runtime);
+  const service = QueueServiceClient.fromConnectionString(connectionString);
+  const byRegisteredName: Record<string, string> = { [DEFAULT_QUEUE_NAMES.validate]: names.validate, [DEFAULT_QUEUE_NAMES.promote]: names.promote, [DEFAULT_QUEUE_NAMES.rebuild]: names.rebuild };
+  const host = new QueueHost(
+    service,
+    [...recorder.queues].map(([functionName, o]) => ({ functionName, queueName: byRegisteredName[o.queueName], handler: o.handler })),
+  );
+  return {
+    dir,
+    runtime,
+    recorder,
+    host,
+    service,
+    names,
+    sent,
+    runTimer: async (name) => {
+      const timer = recorder.timers.get(name);
+      if (!timer) throw new Error(`no timer ${name} registered`);
+      await timer.handler(timerTick(), host.context(name));
+    },
+    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Reads a queue's waiting messages as the host would hand them over (base64-decoded JSON). */
+export async function peekDecoded(service: QueueServiceClient, queue: string): Promise<unknown[]> {
+  const { peekedMessageItems } = await service.getQueueClient(queue).peekMessages({ numberOfMessages: 32 });
+  return peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')));
+}
