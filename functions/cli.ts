@@ -30,7 +30,7 @@ const HELP = [
   'basegate: keeps a private registry stocked with vetted copies of public base images.',
   '',
   'Usage:',
-  ...Object.values(COMMANDS).map((c) => `  ${c.usage}`),
+  ...[...new Set(Object.values(COMMANDS).map((c) => c.usage))].map((usage) => `  ${usage}`),
   '',
   'Exit codes: 0 ok, 1 something failed, 2 bad config or usage, 3 state locked, 130 interrupted.',
 ].join('\n');

@@ -8,6 +8,7 @@ import type { Config } from '../config/config';
 import { loadConfig } from '../config/load-config';
 import { trackedImages, type ConfiguredImage } from '../config/tracked-images';
 import { createImageInspector } from '../gates/image-inspector';
+import { loadBlobLocations, saveBlobLocations } from '../oci/blob-locations-file';
 import { CopyPromoter } from '../oci/copy-promoter';
 import { LayoutRegistry } from '../oci/layout/layout-registry';
 import { RemoteRegistry } from '../oci/registry/remote-registry';
@@ -74,13 +75,17 @@ export async function composeCli(options: ComposeOptions): Promise<CliRuntime> {
   if (options.buildStages) stages.buildAll();
   const source = new RemoteRegistry(registryClientOptions(config, options.registryOptions));
   const target: Registry = config.target.kind === 'layout' ? new LayoutRegistry() : source;
-  const state = await FileStateStore.open(options.stateFile ?? defaultStateFile(config.file), { readOnly: options.readOnly });
+  const stateFile = options.stateFile ?? defaultStateFile(config.file);
+  const state = await FileStateStore.open(stateFile, { readOnly: options.readOnly });
+  // Where blobs were put by earlier runs, kept beside the state: a later sync mounts a shared base layer instead of uploading it again.
+  const blobsFile = path.join(path.dirname(stateFile), 'blob-locations.json');
+  const blobLocations = loadBlobLocations(blobsFile);
   const deps: SyncDeps = {
     registry: source,
     state,
     clock,
     signal: options.signal,
-    promoter: new CopyPromoter({ source, target, signal: options.signal }),
+    promoter: new CopyPromoter({ source, target, blobLocations, signal: options.signal }),
     gatesFor: stages.gatesFor,
     inspect: (job) => createImageInspector(source, job.image.source.withDigest(job.digest)),
     triggerFor: stages.triggerFor,
@@ -93,6 +98,7 @@ export async function composeCli(options: ComposeOptions): Promise<CliRuntime> {
     state,
     deps,
     close: async () => {
+      if (!options.readOnly) saveBlobLocations(blobsFile, blobLocations);
       await state.close();
       await source.close?.();
     },

@@ -54,6 +54,28 @@ export class BlobLocations {
     return this.uploads.get(`${registryKey(ref)}|${digest}`);
   }
 
+  /** What is known, for keeping it across runs: registry → digest → repositories (newest digests last, at most `max` per registry). */
+  snapshot(max = 20_000): Record<string, Record<string, string[]>> {
+    const out: Record<string, Record<string, string[]>> = {};
+    for (const [registry, digests] of this.registries) {
+      out[registry] = Object.fromEntries([...digests].slice(-max).map(([digest, repositories]) => [digest, [...repositories]]));
+    }
+    return out;
+  }
+
+  /** Adds what an earlier run's {@link snapshot} knew; a stale entry only costs a declined mount. */
+  restore(snapshot: Record<string, Record<string, string[]>>): void {
+    for (const [registry, digests] of Object.entries(snapshot)) {
+      let known = this.registries.get(registry);
+      if (!known) this.registries.set(registry, (known = new Map()));
+      for (const [digest, repositories] of Object.entries(digests)) {
+        const set = known.get(digest) ?? new Set<string>();
+        for (const repository of repositories) set.add(repository);
+        known.set(digest, set);
+      }
+    }
+  }
+
   private settle(key: string, settled: Promise<void>): void {
     if (this.uploads.get(key) === settled) this.uploads.delete(key);
   }

@@ -17,6 +17,8 @@ export interface CopyPromoterOptions {
   target: Registry;
   /** Blob transfers and manifest requests in flight across all images of the run. */
   concurrency?: number;
+  /** Where blobs are known to be in the target; pass one restored from an earlier run to mount across runs. */
+  blobLocations?: BlobLocations;
   /** Target repositories to try mounting from when no copy of this run has placed a blob yet. */
   mountSources?: ImageRef[];
   signal?: AbortSignal;
@@ -30,10 +32,11 @@ const DEFAULTS = {
 
 export class CopyPromoter implements Promoter {
   private readonly limit: Limit;
-  private readonly locations = new BlobLocations();
+  private readonly locations: BlobLocations;
 
   constructor(private readonly options: CopyPromoterOptions) {
     this.limit = createLimit(options.concurrency ?? DEFAULTS.concurrency);
+    this.locations = options.blobLocations ?? new BlobLocations();
   }
 
   async promote(request: PromoteRequest): Promise<PromoteResult> {

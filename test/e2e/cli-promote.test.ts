@@ -95,11 +95,8 @@ describe('basegate sync promotes', () => {
     expect(await rawTags(targetRegistry(), targetRepo)).toEqual(['v1', `v1-${digest12(image.digest)}`]);
   });
 
-  // KNOWN GAP (issue #4), kept as `it.failing` so the suite stays green and turns red once fixed:
-  // the CLI's CopyPromoter only mounts from repositories its own run wrote the blob to (BlobLocations
-  // is per process, and the composition gives no mountSources), so a later sync uploads the shared
-  // base layer again. Concurrent images of one sync upload it twice too (BlobCopier dedups per copy only).
-  it.failing('a second image sharing a base layer, promoted by a later sync, mounts the layer instead of uploading it', async () => {
+  // BlobLocations are kept beside the state (.basegate/blob-locations.json), so a later sync mounts what an earlier one put.
+  it('a second image sharing a base layer, promoted by a later sync, mounts the layer instead of uploading it', async () => {
     const baseLayer = { seed: 'promote-shared-base', size: 40_000 };
     const first = synthImage({ seed: 'promote-mount-a', baseLayer, layers: 1 });
     const second = synthImage({ seed: 'promote-mount-b', baseLayer, layers: 1 });

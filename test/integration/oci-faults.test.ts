@@ -116,6 +116,16 @@ describe('retry', () => {
     expect(proxy.count('HEAD', /\/manifests\//)).toBe(20 + failures);
   });
 
+  it('names the request when a blob body is cut mid-way (a reset after the headers)', async () => {
+    proxy.setRules([{ method: 'GET', path: /\/blobs\/sha256:/, nth: 1, reset: { after: 10_000 } }]);
+    const { registry } = client();
+    const stream = await registry.blobGet(ref(), { digest: layerDigest, size: layer.length });
+    const err = await new Promise<unknown>((resolve) => stream.on('error', resolve).on('end', () => resolve(undefined)).resume());
+    expect(err).toBeInstanceOf(RegistryError);
+    expect((err as RegistryError).message).toMatch(new RegExp(`^GET http://${proxy.host.replace(/\./g, '\\.')}/v2/${repo}/blobs/${layerDigest}: `));
+    expect(err).toMatchObject({ code: 'NETWORK', temporary: true });
+  });
+
   it('fails a request whose headers do not come in time', async () => {
     const { registry } = client({ timeouts: { headersMs: 200 }, retry: { maxAttempts: 1 } });
     proxy.setRules([{ method: 'HEAD', path: /\/manifests\//, delayMs: 1000 }]);

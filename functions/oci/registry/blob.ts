@@ -19,7 +19,7 @@ import { algorithmOf, VerifyingStream } from '../digest';
 import type { ImageRef } from '../reference';
 import type { BlobPutOptions, Descriptor } from '../registry-port';
 import { discard, header, type HttpResponse } from './http';
-import { checkResponse, requestUrl, type RegistryContext } from './send';
+import { checkResponse, networkError, requestUrl, type RegistryContext } from './send';
 
 type BlobDescriptor = Pick<Descriptor, 'digest' | 'size'>;
 
@@ -51,7 +51,9 @@ export async function blobGet(ctx: RegistryContext, ref: ImageRef, descriptor: B
     res.body.destroy();
     throw new ContentRejectedError('SIZE_MISMATCH', `${what}: the registry sends ${declared} bytes, the descriptor declares ${descriptor.size}`);
   }
-  // Errors of either side reach the consumer through `verifier`, which pipeline destroys with them.
+  // Errors of either side reach the consumer through `verifier`, which pipeline destroys with them;
+  // a body cut mid-way is first named with its request (registered before pipeline's listener).
+  res.body.once('error', (err) => verifier.destroy(networkError(err, 'GET', res.request.url) as Error));
   pipeline(res.body, verifier, () => undefined);
   return verifier;
 }

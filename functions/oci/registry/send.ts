@@ -75,7 +75,7 @@ export function makeSend(transport: Transport, options: ResolvedRegistryClientOp
 }
 
 /** Wraps an undici/Node network failure in a `RegistryError` naming the call; basegate's own errors pass unchanged. */
-function networkError(err: unknown, method: string, url: URL): unknown {
+export function networkError(err: unknown, method: string, url: URL): unknown {
   if (err instanceof BasegateError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !isTemporary(err)) return err;
