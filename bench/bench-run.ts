@@ -48,12 +48,11 @@ export function machineLine(): string {
 /** Runs a benchmark with a cleanup stack; exits 0, 1 on failure, 130 on Ctrl-C, after cleaning up. */
 export function runBench(title: string, body: (cleanup: Cleanup) => Promise<void>): void {
   const cleanup = new Cleanup();
-  let stopping = false;
+  let cleaning: Promise<void> | undefined;
+  // A Ctrl-C during a failure's cleanup (or the reverse) waits for the one cleanup before exiting.
   const stop = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
-      await cleanup.run();
-    }
+    cleaning ??= cleanup.run();
+    await cleaning;
     process.exit(code);
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

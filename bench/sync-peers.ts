@@ -55,3 +55,16 @@ export async function skopeoSync(cleanup: Cleanup, sources: string[], destinatio
     if (result.code !== 0) throw new Error(`skopeo ${args.join(' ')} exited ${result.code}:\n${result.stderr.slice(-3000)}`);
   }
 }
+
+/** What starting the processes alone costs: `basegate --help` once, `skopeo --version` once per repository (as the sync calls it). */
+export async function startFloor(cleanup: Cleanup, repositories: number, cwd: string): Promise<{ basegate: number; skopeo: number }> {
+  const seconds = async (command: string, args: string[], times: number): Promise<number> => {
+    const started = performance.now();
+    for (let i = 0; i < times; i++) {
+      const result = await runProcess(cleanup, command, args, cwd);
+      if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}: ${result.stderr.slice(-500)}`);
+    }
+    return (performance.now() - started) / 1000;
+  };
+  return { basegate: await seconds(process.execPath, [CLI, '--help'], 1), skopeo: await seconds('skopeo', ['--version'], repositories) };
+}

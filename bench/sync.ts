@@ -15,7 +15,7 @@ import { startRegistry, type RegistryServer } from '../test/servers/registry-ser
 import { Cleanup, formatTable, median, runBench } from './bench-run';
 import { startProxyProcess } from './proxy-process';
 import { measurePhase, type PhaseSample, type Target } from './sync-phase';
-import { basegateSync, skopeoSync } from './sync-peers';
+import { basegateSync, skopeoSync, startFloor } from './sync-peers';
 import { blobSizes, moveTags, restoreTags, seedUpstream, syncImageSet, type SyncUpstream, type Tagged } from './sync-seed';
 
 const REPETITIONS = 3;
@@ -122,7 +122,12 @@ async function bench(cleanup: Cleanup): Promise<void> {
       await perRep.run(); // frees the targets' disk and ports before the next repetition
     }
   }
+  const floors = [];
+  for (let i = 0; i < REPETITIONS; i++) floors.push(await startFloor(cleanup, set.repos.length, upstream.dir));
   process.stdout.write(`\nmedians of ${REPETITIONS} repetitions (fresh targets each); b/s = basegate / skopeo\n${report(results)}\n`);
+  process.stdout.write(
+    `process start alone (median of ${REPETITIONS}): basegate (node dist/functions/cli.js --help) ${median(floors.map((f) => f.basegate)).toFixed(2)} s; skopeo --version × ${set.repos.length} ${median(floors.map((f) => f.skopeo)).toFixed(2)} s\n`,
+  );
 }
 
 runBench('bench:sync — basegate sync vs skopeo sync --all, 10 repositories × 3 multi-arch tags', bench);

@@ -4,26 +4,24 @@
  * Exit codes (functions/cli/exit-codes.ts): 0 ok, 1 operational failure, 2 bad config or
  * usage (nothing touched), 3 state locked by another process, 130 interrupted.
  */
-import { runApproval, APPROVE_USAGE } from './cli/commands/approve';
-import { CHECK_USAGE, runCheck } from './cli/commands/check';
-import { REPLAY_POISON_USAGE, runReplayPoison } from './cli/commands/replay-poison';
-import { ROLLBACK_USAGE, runRollback } from './cli/commands/rollback';
-import { runStatus, STATUS_USAGE } from './cli/commands/status';
-import { runSync, SYNC_USAGE } from './cli/commands/sync';
-import { runWatch, WATCH_USAGE } from './cli/commands/watch';
+import type { Output } from './cli/output';
+import { APPROVE_USAGE, CHECK_USAGE, REPLAY_POISON_USAGE, ROLLBACK_USAGE, STATUS_USAGE, SYNC_USAGE, WATCH_USAGE } from './cli/usage';
 import { EXIT } from './cli/exit-codes';
-import { consoleOutput, type Output } from './cli/output';
+import { consoleOutput } from './cli/output';
 import { BasegateError, ConfigError, describeError } from './errors';
 
-const COMMANDS: Record<string, { usage: string; run(argv: string[], out: Output): Promise<number> }> = {
-  check: { usage: CHECK_USAGE, run: runCheck },
-  sync: { usage: SYNC_USAGE, run: runSync },
-  watch: { usage: WATCH_USAGE, run: runWatch },
-  status: { usage: STATUS_USAGE, run: runStatus },
-  approve: { usage: APPROVE_USAGE, run: (argv, out) => runApproval('approved', argv, out) },
-  reject: { usage: APPROVE_USAGE, run: (argv, out) => runApproval('rejected', argv, out) },
-  rollback: { usage: ROLLBACK_USAGE, run: runRollback },
-  'replay-poison': { usage: REPLAY_POISON_USAGE, run: runReplayPoison },
+type Run = (argv: string[], out: Output) => Promise<number>;
+
+/** Each command is loaded when it runs: a no-op sync should not pay for the Azure SDKs replay-poison needs. */
+const COMMANDS: Record<string, { usage: string; load(): Promise<Run> }> = {
+  check: { usage: CHECK_USAGE, load: async () => (require('./cli/commands/check') as typeof import('./cli/commands/check')).runCheck },
+  sync: { usage: SYNC_USAGE, load: async () => (require('./cli/commands/sync') as typeof import('./cli/commands/sync')).runSync },
+  watch: { usage: WATCH_USAGE, load: async () => (require('./cli/commands/watch') as typeof import('./cli/commands/watch')).runWatch },
+  status: { usage: STATUS_USAGE, load: async () => (require('./cli/commands/status') as typeof import('./cli/commands/status')).runStatus },
+  approve: { usage: APPROVE_USAGE, load: async () => { const { runApproval } = require('./cli/commands/approve') as typeof import('./cli/commands/approve'); return (argv, out) => runApproval('approved', argv, out); } },
+  reject: { usage: APPROVE_USAGE, load: async () => { const { runApproval } = require('./cli/commands/approve') as typeof import('./cli/commands/approve'); return (argv, out) => runApproval('rejected', argv, out); } },
+  rollback: { usage: ROLLBACK_USAGE, load: async () => (require('./cli/commands/rollback') as typeof import('./cli/commands/rollback')).runRollback },
+  'replay-poison': { usage: REPLAY_POISON_USAGE, load: async () => (require('./cli/commands/replay-poison') as typeof import('./cli/commands/replay-poison')).runReplayPoison },
 };
 
 const HELP = [
@@ -52,7 +50,7 @@ export async function main(argv: string[], out: Output = consoleOutput): Promise
     return EXIT.OK;
   }
   try {
-    return await command.run(rest, out);
+    return await (await command.load())(rest, out);
   } catch (err) {
     return reportError(err, out);
   }

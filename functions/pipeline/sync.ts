@@ -61,10 +61,16 @@ export interface SyncDeps extends DetectDeps, Omit<ValidateDeps, 'state' | 'cloc
   clock: Clock;
 }
 
+/** Images detected at once; each registry host's own concurrency limit still bounds the requests. */
+const DETECT_CONCURRENCY = 32;
+
 /** Runs the pipeline over every image; one image's failure never stops the others. */
 export async function sync(images: readonly TrackedImage[], deps: SyncDeps, options: SyncOptions = {}): Promise<SyncReport> {
-  const perImage = await mapLimit(images, options.concurrency ?? 4, async (image) => {
-    const checks = await detectImage(image, deps);
+  // Detect everything first, as wide as the registry client's per-host limits allow: HEADs are
+  // cheap, and a run where nothing moved is then one round of them, not one per batch of images.
+  const detected = await mapLimit(images, DETECT_CONCURRENCY, (image) => detectImage(image, deps));
+  const perImage = await mapLimit(images, options.concurrency ?? 4, async (image, index) => {
+    const checks = detected[index];
     const reports = await Promise.all(checks.map((check) => syncTag(image, check, deps, options)));
     options.onImageDone?.(image, reports);
     return reports;

@@ -11,7 +11,8 @@ import { EXIT } from '../exit-codes';
 import { findImages } from '../find-image';
 import type { Output } from '../output';
 
-export const APPROVE_USAGE = 'basegate approve|reject [--config FILE] IMAGE:TAG@DIGEST [--reason TEXT] [--by NAME]';
+export { APPROVE_USAGE } from '../usage';
+import { APPROVE_USAGE } from '../usage';
 
 export async function runApproval(decision: Approval['decision'], argv: string[], out: Output): Promise<number> {
   const command = decision === 'approved' ? 'approve' : 'reject';

@@ -6,7 +6,8 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { formatChecks, type Output } from '../output';
 
-export const CHECK_USAGE = 'basegate check [--config FILE] [--state FILE] [--json]';
+export { CHECK_USAGE } from '../usage';
+import { CHECK_USAGE } from '../usage';
 
 export async function runCheck(argv: string[], out: Output): Promise<number> {
   const { values } = parseCommand('check', argv, {});

@@ -25,7 +25,8 @@ import { parseCommand, UsageError } from '../args';
 import { EXIT } from '../exit-codes';
 import type { Output } from '../output';
 
-export const REPLAY_POISON_USAGE = 'basegate replay-poison [--connection-string STR] [--queue validate|promote|rebuild]... [--dry-run] [--max N] [--config FILE] [--json]';
+export { REPLAY_POISON_USAGE } from '../usage';
+import { REPLAY_POISON_USAGE } from '../usage';
 
 const STAGES: readonly QueueStage[] = ['validate', 'promote', 'rebuild'];
 

@@ -12,7 +12,8 @@ import { EXIT } from '../exit-codes';
 import { findImages } from '../find-image';
 import { shortDigest, type Output } from '../output';
 
-export const ROLLBACK_USAGE = 'basegate rollback [--config FILE] IMAGE:TAG --to DIGEST|IMMUTABLE_TAG';
+export { ROLLBACK_USAGE } from '../usage';
+import { ROLLBACK_USAGE } from '../usage';
 
 export async function runRollback(argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parseCommand('rollback', argv, { to: { type: 'string' } }, 1);

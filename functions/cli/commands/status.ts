@@ -7,7 +7,8 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { shortDigest, type Output } from '../output';
 
-export const STATUS_USAGE = 'basegate status [--config FILE] [--state FILE] [--json]';
+export { STATUS_USAGE } from '../usage';
+import { STATUS_USAGE } from '../usage';
 
 export interface TagStatusView {
   source: string;

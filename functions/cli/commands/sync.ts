@@ -8,7 +8,8 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { formatSync, formatTotals, shortDigest, type Output } from '../output';
 
-export const SYNC_USAGE = 'basegate sync [--config FILE] [--state FILE] [--json] [--dry-run] [--force]';
+export { SYNC_USAGE } from '../usage';
+import { SYNC_USAGE } from '../usage';
 
 export const SYNC_OPTIONS = {
   'dry-run': { type: 'boolean' },

@@ -11,7 +11,8 @@ import { EXIT } from '../exit-codes';
 import type { Output } from '../output';
 import { SYNC_OPTIONS, syncOnce } from './sync';
 
-export const WATCH_USAGE = 'basegate watch [--config FILE] [--state FILE] [--interval 15m | --cron "0 */15 * * * *"]';
+export { WATCH_USAGE } from '../usage';
+import { WATCH_USAGE } from '../usage';
 
 const DEFAULT_INTERVAL = '15m';
 
