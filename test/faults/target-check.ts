@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { rawRequest, sha256, type RawTarget } from '../helpers/raw-registry';
+import { ACCEPT_MANIFESTS, rawRequest, sha256, type RawTarget } from '../helpers/raw-registry';
 
 /** Blob files already verified, by path, with the size and mtime they had then. */
 export type VerifiedFiles = Map<string, string>;
@@ -70,13 +70,6 @@ export async function walkRepository(target: RawTarget, repo: string): Promise<{
   return { tags, partial };
 }
 
-const ACCEPT = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-].join(', ');
-
 /** GETs with Basic credentials sent up front (half the requests of answering each challenge); undefined on 404. */
 async function get(target: RawTarget, repo: string, path: string, accept?: string): Promise<Buffer | undefined> {
   const headers: Record<string, string> = accept ? { accept } : {};
@@ -93,7 +86,7 @@ async function rawTags(target: RawTarget, repo: string): Promise<string[]> {
 }
 
 async function rawGetManifest(target: RawTarget, repo: string, reference: string): Promise<{ digest: string; bytes: Buffer } | undefined> {
-  const bytes = await get(target, repo, `/v2/${repo}/manifests/${reference}`, ACCEPT);
+  const bytes = await get(target, repo, `/v2/${repo}/manifests/${reference}`, ACCEPT_MANIFESTS);
   return bytes && { digest: sha256(bytes), bytes };
 }
 

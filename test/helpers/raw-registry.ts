@@ -79,7 +79,8 @@ export async function rawPushManifest(target: RawTarget, repo: string, reference
   return sha256(bytes);
 }
 
-const ACCEPT = [
+/** Every manifest media type, for Accept headers. */
+export const ACCEPT_MANIFESTS = [
   'application/vnd.oci.image.index.v1+json',
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.oci.image.manifest.v1+json',
@@ -88,7 +89,7 @@ const ACCEPT = [
 
 /** Fetches a manifest; undefined on 404. */
 export async function rawGetManifest(target: RawTarget, repo: string, reference: string): Promise<{ digest: string; mediaType: string; bytes: Buffer } | undefined> {
-  const res = await rawRequest(target, repo, 'GET', `/v2/${repo}/manifests/${reference}`, { headers: { accept: ACCEPT } });
+  const res = await rawRequest(target, repo, 'GET', `/v2/${repo}/manifests/${reference}`, { headers: { accept: ACCEPT_MANIFESTS } });
   if (res.status === 404) return undefined;
   if (res.status !== 200) throw new Error(`manifest get ${res.status}: ${res.body}`);
   return { digest: sha256(res.body), mediaType: String(res.headers['content-type']), bytes: res.body };
