@@ -4,6 +4,13 @@
  * Exit codes (functions/cli/exit-codes.ts): 0 ok, 1 operational failure, 2 bad config or
  * usage (nothing touched), 3 state locked by another process, 130 interrupted.
  */
+import type * as approve from './cli/commands/approve';
+import type * as check from './cli/commands/check';
+import type * as replayPoison from './cli/commands/replay-poison';
+import type * as rollback from './cli/commands/rollback';
+import type * as status from './cli/commands/status';
+import type * as sync from './cli/commands/sync';
+import type * as watch from './cli/commands/watch';
 import type { Output } from './cli/output';
 import { APPROVE_USAGE, CHECK_USAGE, REPLAY_POISON_USAGE, ROLLBACK_USAGE, STATUS_USAGE, SYNC_USAGE, WATCH_USAGE } from './cli/usage';
 import { EXIT } from './cli/exit-codes';
@@ -12,16 +19,19 @@ import { BasegateError, ConfigError, describeError } from './errors';
 
 type Run = (argv: string[], out: Output) => Promise<number>;
 
-/** Each command is loaded when it runs: a no-op sync should not pay for the Azure SDKs replay-poison needs. */
-const COMMANDS: Record<string, { usage: string; load(): Promise<Run> }> = {
-  check: { usage: CHECK_USAGE, load: async () => (require('./cli/commands/check') as typeof import('./cli/commands/check')).runCheck },
-  sync: { usage: SYNC_USAGE, load: async () => (require('./cli/commands/sync') as typeof import('./cli/commands/sync')).runSync },
-  watch: { usage: WATCH_USAGE, load: async () => (require('./cli/commands/watch') as typeof import('./cli/commands/watch')).runWatch },
-  status: { usage: STATUS_USAGE, load: async () => (require('./cli/commands/status') as typeof import('./cli/commands/status')).runStatus },
-  approve: { usage: APPROVE_USAGE, load: async () => { const { runApproval } = require('./cli/commands/approve') as typeof import('./cli/commands/approve'); return (argv, out) => runApproval('approved', argv, out); } },
-  reject: { usage: APPROVE_USAGE, load: async () => { const { runApproval } = require('./cli/commands/approve') as typeof import('./cli/commands/approve'); return (argv, out) => runApproval('rejected', argv, out); } },
-  rollback: { usage: ROLLBACK_USAGE, load: async () => (require('./cli/commands/rollback') as typeof import('./cli/commands/rollback')).runRollback },
-  'replay-poison': { usage: REPLAY_POISON_USAGE, load: async () => (require('./cli/commands/replay-poison') as typeof import('./cli/commands/replay-poison')).runReplayPoison },
+/**
+ * Each command's module is required when it runs: a no-op sync should not pay for the Azure SDKs
+ * replay-poison needs. The type-only imports above keep these calls checked and load nothing.
+ */
+const COMMANDS: Record<string, { usage: string; run: Run }> = {
+  check: { usage: CHECK_USAGE, run: (argv, out) => (require('./cli/commands/check') as typeof check).runCheck(argv, out) },
+  sync: { usage: SYNC_USAGE, run: (argv, out) => (require('./cli/commands/sync') as typeof sync).runSync(argv, out) },
+  watch: { usage: WATCH_USAGE, run: (argv, out) => (require('./cli/commands/watch') as typeof watch).runWatch(argv, out) },
+  status: { usage: STATUS_USAGE, run: (argv, out) => (require('./cli/commands/status') as typeof status).runStatus(argv, out) },
+  approve: { usage: APPROVE_USAGE, run: (argv, out) => (require('./cli/commands/approve') as typeof approve).runApproval('approved', argv, out) },
+  reject: { usage: APPROVE_USAGE, run: (argv, out) => (require('./cli/commands/approve') as typeof approve).runApproval('rejected', argv, out) },
+  rollback: { usage: ROLLBACK_USAGE, run: (argv, out) => (require('./cli/commands/rollback') as typeof rollback).runRollback(argv, out) },
+  'replay-poison': { usage: REPLAY_POISON_USAGE, run: (argv, out) => (require('./cli/commands/replay-poison') as typeof replayPoison).runReplayPoison(argv, out) },
 };
 
 const HELP = [
@@ -50,7 +60,7 @@ export async function main(argv: string[], out: Output = consoleOutput): Promise
     return EXIT.OK;
   }
   try {
-    return await (await command.load())(rest, out);
+    return await command.run(rest, out);
   } catch (err) {
     return reportError(err, out);
   }

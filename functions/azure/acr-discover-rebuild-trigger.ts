@@ -31,15 +31,20 @@ export class AcrDiscoverRebuildTrigger implements RebuildTrigger {
     const { client, registry } = this.arm.forRegistry(this.dependent.registry);
     const tasks = await discoverDependentTasks(client, registry, { registry: promoted.registry, repository: promoted.repository, tag: event.tag });
     const scheduled: string[] = [];
+    const runIds: string[] = [];
     const left: string[] = [];
     for (const task of tasks) {
       if (!task.enabled) left.push(`${task.name} (disabled)`);
       else if (task.baseImageTriggerEnabled && this.dependent.schedule === 'auto') left.push(`${task.name} (its own base-image trigger builds it)`);
-      else scheduled.push(`${task.name} run ${(await scheduleAcrTask(client, { registryResourceId: registry, taskName: task.name })).runId}`);
+      else {
+        const { runId } = await scheduleAcrTask(client, { registryResourceId: registry, taskName: task.name });
+        runIds.push(runId);
+        scheduled.push(`${task.name} run ${runId}`);
+      }
     }
     const where = `registry ${registry.registryName}`;
     if (tasks.length === 0) return { status: 'skipped', detail: `no task in ${where} builds on ${promoted.repository}:${event.tag}` };
     const detail = [scheduled.length ? `scheduled ${scheduled.join(', ')}` : '', left.length ? `left to ACR: ${left.join(', ')}` : ''].filter(Boolean).join('; ');
-    return { status: scheduled.length ? 'triggered' : 'skipped', runId: scheduled.length ? scheduled.map((s) => s.split(' run ')[1]).join(',') : undefined, detail: `${where}: ${detail}` };
+    return { status: scheduled.length ? 'triggered' : 'skipped', runId: runIds.length ? runIds.join(',') : undefined, detail: `${where}: ${detail}` };
   }
 }

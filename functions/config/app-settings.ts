@@ -46,7 +46,7 @@ export const APP_SETTINGS = {
 export type AppSettingName = (typeof APP_SETTINGS)[keyof typeof APP_SETTINGS];
 
 /** The connection name queue triggers pass as `connection`: the host's own storage (see the module header). */
-export const HOST_STORAGE_CONNECTION = 'AzureWebJobsStorage';
+export const HOST_STORAGE_CONNECTION = APP_SETTINGS.storageConnectionString;
 
 /** Defaults for the settings that have one. */
 export const APP_SETTING_DEFAULTS = {

@@ -70,15 +70,9 @@ export const configSchema = z.strictObject({
     .optional(),
 });
 
-/** basegate.yaml as written (before parsing). */
-export type ConfigDocumentInput = z.input<typeof configSchema>;
 /** basegate.yaml after schema validation (durations and sizes as numbers, regexes compiled). */
 export type ConfigDocument = z.output<typeof configSchema>;
 /** One `images:` entry after schema validation. */
 export type ImageDocument = ConfigDocument['images'][number];
-/** One `registries:` entry after schema validation. */
-export type RegistryDocument = NonNullable<ConfigDocument['registries']>[string];
 /** The `target:` section after schema validation. */
 export type TargetDocument = ConfigDocument['target'];
-/** A `tagPolicy:` after schema validation. */
-export type TagPolicyDocument = NonNullable<ImageDocument['tagPolicy']>;

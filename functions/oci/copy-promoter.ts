@@ -54,16 +54,8 @@ export class CopyPromoter implements Promoter {
       signal: this.options.signal,
       onProgress: this.options.onProgress ? (event) => this.options.onProgress!(request, event) : undefined,
     });
-    return {
-      digest: result.digest,
-      tags: result.tags,
-      bytesUploaded: result.bytesUploaded,
-      blobsUploaded: result.blobsUploaded,
-      blobsMounted: result.blobsMounted,
-      blobsSkipped: result.blobsSkipped,
-      manifests: result.manifests,
-      referrers: result.referrers,
-      durationMs: result.durationMs,
-    };
+    // Only the PromoteResult fields: the pipeline stores the result as is.
+    const { sourceDigest: _sourceDigest, mediaType: _mediaType, manifestsSkipped: _manifestsSkipped, ...promoted } = result;
+    return promoted;
   }
 }

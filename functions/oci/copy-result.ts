@@ -1,27 +1,13 @@
 /** What a copy did: the counts a promotion records and a benchmark prints. */
+import type { PromoteResult } from '../pipeline/ports';
 
-/** Result of {@link copyImage}. Field names match the pipeline's `PromoteResult`. */
-export interface CopyResult {
-  /** Digest the tags point at in the target: the source digest, unless a platform filter wrote a new index. */
-  digest: string;
-  /** The pinned source digest. */
+/** Result of {@link copyImage}: the pipeline's `PromoteResult` plus what only a copy knows. */
+export interface CopyResult extends PromoteResult {
+  /** The pinned source digest (`digest` differs from it only when a platform filter wrote a new index). */
   sourceDigest: string;
   mediaType: string;
-  /** Tags now pointing at `digest`, in the order set. */
-  tags: string[];
-  /** Bytes sent as blob uploads (mounted and skipped blobs cost none). */
-  bytesUploaded: number;
-  blobsUploaded: number;
-  blobsMounted: number;
-  /** Blobs the target repository already had. */
-  blobsSkipped: number;
-  /** Manifests written (image manifests, indexes, referrers, the referrers tag index). */
-  manifests: number;
   /** Manifests the target already had (their content was not walked again). */
   manifestsSkipped: number;
-  /** Referrer manifests written (referrers API or tag schema, and cosign's tags). */
-  referrers: number;
-  durationMs: number;
 }
 
 /** Mutable counters of one copy. */

@@ -2,8 +2,8 @@
  * Copies one manifest and everything under it, children and blobs first, the manifest last,
  * so that a crash at any point leaves nothing in the target that points at missing content.
  *
- * - The source manifest is fetched by digest and its bytes verified (and its size and media
- *   type checked against the descriptor that named it): never re-serialised, so the target
+ * - The source manifest is fetched by digest, which the port verifies (its size and media
+ *   type are checked here against the descriptor that named it): never re-serialised, so the target
  *   digest equals the source digest.
  * - A platform filter applies to the top-level index only: it may write a new, smaller index
  *   of the same media type (platform-filter.ts). Nested indexes are copied whole.
@@ -12,7 +12,7 @@
  */
 import { ContentRejectedError, DigestMismatchError } from '../errors';
 import type { CopyRun } from './copy-run';
-import { algorithmOf, digestOf, verifyBytes } from './digest';
+import { algorithmOf, digestOf } from './digest';
 import { isForeignLayer, parseManifestJson } from './manifest-json';
 import { isIndex, isKnownManifest } from './media-types';
 import { filterIndex, formatPlatform, platformMatches, type PlatformSpec } from './platform-filter';
@@ -45,8 +45,8 @@ const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 export async function copyManifest(run: CopyRun, wanted: { digest: string; mediaType?: string; size?: number }, options: ManifestCopyOptions): Promise<CopiedManifest> {
   const { source, target } = run.options;
   const what = `manifest ${wanted.digest} of ${run.options.sourceRef.name}`;
+  // Fetched by digest: the port's manifestGet has verified the bytes against it.
   const fetched = await run.task(() => source.manifestGet(run.sourceAt(wanted.digest)));
-  verifyBytes(what, fetched.bytes, wanted.digest);
   if (wanted.size !== undefined && fetched.bytes.length !== wanted.size) {
     throw new ContentRejectedError('SIZE_MISMATCH', `${what}: ${fetched.bytes.length} bytes, its descriptor declares ${wanted.size}`);
   }
@@ -106,9 +106,8 @@ async function checkImagePlatform(run: CopyRun, config: Descriptor, platforms: r
   const bytes = await run.task(async () => {
     const chunks: Buffer[] = [];
     for await (const chunk of await run.options.source.blobGet(run.sourceAt(config.digest), config)) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
+    return Buffer.concat(chunks); // verified: the port's blobGet errors before the end on a wrong byte
   });
-  verifyBytes(`config ${config.digest}`, bytes, config.digest);
   const parsed = imageConfigSchema.safeParse(parseManifestJson(bytes, `config ${config.digest}`));
   const platform = parsed.success ? parsed.data : undefined;
   const variant = (parsed.success ? (parsed.data as { variant?: unknown }).variant : undefined) as string | undefined;

@@ -10,7 +10,7 @@ import { describeError, isTemporary } from '../errors';
 import type { ImageRef } from '../oci/reference';
 import type { Registry } from '../oci/registry-port';
 import type { Clock, StateStore } from './ports';
-import { bounded, tagKey, type TagState } from './records';
+import { bounded, newTagState, tagKey, type TagState } from './records';
 import { updateRecord } from './update-record';
 import type { TrackedImage } from './tracked-image';
 
@@ -86,7 +86,7 @@ export async function recordCheck(image: TrackedImage, check: TagCheck, deps: Pi
   const now = deps.clock.now().toISOString();
   const digest = check.digest;
   const next = await updateRecord<TagState>(deps.state, 'tag', tagKey(image.id, check.tag), (current) => {
-    const base: TagState = current ?? { imageId: image.id, source: check.source.toString(), tag: check.tag, target: image.target.toString(), status: 'new' };
+    const base: TagState = current ?? newTagState(image, check.tag);
     const firstSeen = base.firstSeen ?? [];
     const seen = firstSeen.some((f) => f.digest === digest) ? firstSeen : bounded([...firstSeen, { digest, at: now }], FIRST_SEEN_KEPT);
     return { ...base, seenDigest: digest, checkedAt: now, firstSeen: seen };

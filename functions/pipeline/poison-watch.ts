@@ -10,7 +10,7 @@
 import { canonicalMessageText, parseMessage, type PipelineMessage } from './messages';
 import type { Clock, StateStore } from './ports';
 import { recordPoisoned, type PoisonRecord } from './poison-record';
-import type { PoisonQueues, QueueStage } from './queue';
+import { QUEUE_STAGES, type PoisonQueues, type QueueStage } from './queue';
 import type { TrackedImage } from './tracked-image';
 
 /** Messages read per poison queue and run: more wait for the next run (the count is reported). */
@@ -31,12 +31,10 @@ export interface PoisonWatchReport {
   recorded: PoisonRecord[];
 }
 
-const STAGES: readonly QueueStage[] = ['validate', 'promote', 'rebuild'];
-
 /** Reads each poison queue once and records the messages not recorded yet. */
 export async function watchPoison(deps: PoisonWatchDeps): Promise<PoisonWatchReport> {
   const report: PoisonWatchReport = { waiting: { validate: 0, promote: 0, rebuild: 0 }, recorded: [] };
-  for (const stage of STAGES) {
+  for (const stage of QUEUE_STAGES) {
     const messages = await deps.poison.list(stage, { max: MAX_PER_QUEUE });
     report.waiting[stage] = messages.length;
     for (const found of messages) {

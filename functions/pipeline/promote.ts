@@ -8,7 +8,7 @@
  */
 import { BasegateError } from '../errors';
 import type { Clock, PromoteResult, Promoter, StateStore } from './ports';
-import { bounded, digestKey, tagKey, type PromotedRef, type TagState, type Verdict } from './records';
+import { bounded, digestKey, newTagState, tagKey, type PromotedRef, type TagState, type Verdict } from './records';
 import { updateRecord } from './update-record';
 import type { TrackedImage } from './tracked-image';
 
@@ -59,7 +59,7 @@ export async function promoteDigest(job: PromoteJob, deps: PromoteDeps): Promise
   const promoted: PromotedRef = { sourceDigest: digest, targetDigest: result.digest, immutableTag, at: now };
   let previous: PromotedRef | undefined;
   await updateRecord<TagState>(deps.state, 'tag', key, (current) => {
-    const base: TagState = current ?? { imageId: image.id, source: image.source.withTag(tag).toString(), tag, target: image.target.toString(), status: 'new' };
+    const base: TagState = current ?? newTagState(image, tag);
     previous = base.promoted;
     const history = (base.history ?? []).filter((h) => h.sourceDigest !== digest);
     if (!movedTag) return { ...base, history: bounded([...history, promoted], HISTORY_KEPT) };

@@ -7,8 +7,11 @@
  */
 import type { PipelineMessage } from './messages';
 
-/** The queues stages listen on; each has a poison queue beside it. */
-export type QueueStage = 'validate' | 'promote' | 'rebuild';
+/** The queues stages listen on, in pipeline order; each has a poison queue beside it. */
+export const QUEUE_STAGES = ['validate', 'promote', 'rebuild'] as const;
+
+/** One of {@link QUEUE_STAGES}. */
+export type QueueStage = (typeof QUEUE_STAGES)[number];
 
 /** Which queue a message kind travels on: a detect request rides the validate queue, the entry of the pipeline. */
 export const STAGE_OF_KIND: Record<PipelineMessage['kind'], QueueStage> = {

@@ -3,6 +3,7 @@
  * Every stage works on a pinned digest, so every record about a digest is keyed by it:
  * re-running a stage for the same (image, digest) finds its own earlier record.
  */
+import type { TrackedImage } from './tracked-image';
 
 /** What basegate knows about one tracked tag (kind `tag`, key {@link tagKey}). */
 export interface TagState {
@@ -29,6 +30,11 @@ export interface TagState {
 }
 
 export type TagStatus = 'new' | 'pending' | 'rejected' | 'approved' | 'promoted' | 'failed';
+
+/** The record of a tag nothing was recorded about yet: the base every stage's first write starts from. */
+export function newTagState(image: TrackedImage, tag: string, status: TagStatus = 'new'): TagState {
+  return { imageId: image.id, source: image.source.withTag(tag).toString(), tag, target: image.target.toString(), status };
+}
 
 export interface PromotedRef {
   sourceDigest: string;

@@ -6,7 +6,7 @@
  */
 import type { Clock, StateStore } from './ports';
 import { promoteDigest, type PromoteDeps, type PromotionOutcome } from './promote';
-import { digestKey, rebuildKey, tagKey, type Approval, type PromotedRef, type RebuildRecord, type TagState, type TagStatus, type Verdict } from './records';
+import { digestKey, newTagState, rebuildKey, tagKey, type Approval, type PromotedRef, type RebuildRecord, type TagState, type TagStatus, type Verdict } from './records';
 import type { TrackedImage } from './tracked-image';
 import { updateRecord } from './update-record';
 import { heldBecause, validateDigest, type ValidateDeps } from './validate';
@@ -104,6 +104,6 @@ export async function needsValidation(image: TrackedImage, tag: string, digest: 
 /** Sets a tag's status and reason, creating its record when needed. */
 export async function setTagStatus(state: StateStore, image: TrackedImage, tag: string, status: TagStatus, reason: string | undefined): Promise<void> {
   await updateRecord<TagState>(state, 'tag', tagKey(image.id, tag), (current) =>
-    current ? { ...current, status, reason } : { imageId: image.id, source: image.source.withTag(tag).toString(), tag, target: image.target.toString(), status, reason },
+    current ? { ...current, status, reason } : { ...newTagState(image, tag, status), reason },
   );
 }

@@ -8,7 +8,7 @@
  */
 import { describeError, isTemporary } from '../errors';
 import { mapLimit } from '../map-limit';
-import { checkTag, detectImage, recordCheck, type DetectDeps, type TagCheck } from './detect';
+import { detectImage, recordCheck, type DetectDeps, type TagCheck } from './detect';
 import type { Clock, Promoter, StateStore } from './ports';
 import type { PromotionOutcome } from './promote';
 import { rebuildEvent, runRebuild, type RebuildDeps } from './rebuild';
@@ -76,11 +76,6 @@ export async function sync(images: readonly TrackedImage[], deps: SyncDeps, opti
     return reports;
   });
   return summarise(perImage.flat());
-}
-
-/** Re-checks one tag and takes it as far as its gates allow (webhooks and `check` requests use this). */
-export async function syncOneTag(image: TrackedImage, tag: string, deps: SyncDeps, options: SyncOptions = {}): Promise<TagReport> {
-  return syncTag(image, await checkTag(image, tag, deps), deps, options);
 }
 
 async function syncTag(image: TrackedImage, check: TagCheck, deps: SyncDeps, options: SyncOptions): Promise<TagReport> {

@@ -96,7 +96,6 @@ export function resolveAzurePipelinesTriggerOptions(options: AzurePipelinesTrigg
 export class AzurePipelinesTrigger implements RebuildTrigger {
   readonly id: string;
   private readonly options: ResolvedAzurePipelinesTriggerOptions;
-  private closed = false;
 
   constructor(options: AzurePipelinesTriggerOptions) {
     this.options = resolveAzurePipelinesTriggerOptions(options);
@@ -121,7 +120,6 @@ export class AzurePipelinesTrigger implements RebuildTrigger {
           accept: 'application/json',
           authorization: tokenType === 'pat' ? `Basic ${credential}` : `Bearer ${token}`,
           'content-type': 'application/json',
-          'user-agent': http.userAgent,
         },
         ok: (status) => status === 200 || status === 201,
         classify: signInPage,
@@ -143,10 +141,8 @@ export class AzurePipelinesTrigger implements RebuildTrigger {
   }
 
   /** Closes the connection pool built for a configured CA. */
-  async close(): Promise<void> {
-    if (this.closed || !this.options.http.ownsDispatcher) return;
-    this.closed = true;
-    await this.options.http.dispatcher?.close();
+  close(): Promise<void> {
+    return this.options.http.close();
   }
 }
 

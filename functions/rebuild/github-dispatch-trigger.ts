@@ -87,7 +87,6 @@ export function resolveGithubDispatchTriggerOptions(options: GithubDispatchTrigg
 export class GithubDispatchTrigger implements RebuildTrigger {
   readonly id: string;
   private readonly options: ResolvedGithubDispatchTriggerOptions;
-  private closed = false;
 
   constructor(options: GithubDispatchTriggerOptions) {
     this.options = resolveGithubDispatchTriggerOptions(options);
@@ -122,7 +121,6 @@ export class GithubDispatchTrigger implements RebuildTrigger {
           authorization: `Bearer ${token}`,
           'x-github-api-version': GITHUB_API_VERSION,
           'content-type': 'application/json',
-          'user-agent': http.userAgent,
         },
         classify: githubRateLimit,
       },
@@ -132,10 +130,8 @@ export class GithubDispatchTrigger implements RebuildTrigger {
   }
 
   /** Closes the connection pool built for a configured CA. */
-  async close(): Promise<void> {
-    if (this.closed || !this.options.http.ownsDispatcher) return;
-    this.closed = true;
-    await this.options.http.dispatcher?.close();
+  close(): Promise<void> {
+    return this.options.http.close();
   }
 }
 

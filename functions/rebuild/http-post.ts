@@ -32,8 +32,8 @@ export interface HttpOptions {
 /** {@link HttpOptions} with defaults filled in. */
 export interface ResolvedHttpOptions {
   dispatcher: Dispatcher | undefined;
-  /** True when the dispatcher was built here (from `ca`) and must be closed by the trigger. */
-  ownsDispatcher: boolean;
+  /** Closes the dispatcher built here (from `ca`), once; a caller's own dispatcher is left open. */
+  close(): Promise<void>;
   timeoutMs: number;
   userAgent: string;
   maxBodyBytes: number;
@@ -57,10 +57,11 @@ export function resolveHttpOptions(options: HttpOptions = {}): ResolvedHttpOptio
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new ConfigError(`timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`, { code: 'REBUILD_CONFIG_INVALID' });
   }
-  const dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : options.dispatcher;
+  const owned = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
+  let closing: Promise<void> | undefined;
   return {
-    dispatcher,
-    ownsDispatcher: Boolean(options.ca),
+    dispatcher: owned ?? options.dispatcher,
+    close: () => (closing ??= owned ? owned.close() : Promise.resolve()),
     timeoutMs,
     userAgent: options.userAgent ?? DEFAULTS.userAgent,
     maxBodyBytes: DEFAULTS.maxBodyBytes,
@@ -82,6 +83,7 @@ export interface StatusVerdict {
 export interface HttpPostRequest {
   kind: DependentKind;
   url: URL;
+  /** Lowercase names; `user-agent` defaults to the resolved options' and may be overridden here. */
   headers: Record<string, string>;
   /** The exact bytes to send (and that a signature covers). */
   body: Buffer;
@@ -114,7 +116,7 @@ export async function httpPost(req: HttpPostRequest, options: ResolvedHttpOption
     req.signal?.throwIfAborted();
     const res = await request(req.url, {
       method: 'POST',
-      headers: req.headers,
+      headers: { 'user-agent': options.userAgent, ...req.headers },
       body: req.body,
       signal,
       dispatcher: options.dispatcher,

@@ -81,7 +81,6 @@ export function resolveWebhookTriggerOptions(options: WebhookTriggerOptions): Re
 export class WebhookTrigger implements RebuildTrigger {
   readonly id: string;
   private readonly options: ResolvedWebhookTriggerOptions;
-  private closed = false;
 
   constructor(options: WebhookTriggerOptions) {
     this.options = resolveWebhookTriggerOptions(options);
@@ -94,7 +93,6 @@ export class WebhookTrigger implements RebuildTrigger {
     const body = Buffer.from(JSON.stringify(rebuildPayload(event)), 'utf8');
     const delivery = deliveryId(promotionId(event), this.id);
     const sent: Record<string, string> = {
-      'user-agent': http.userAgent,
       ...headers,
       'content-type': 'application/json',
       [EVENT_HEADER]: event.event,
@@ -107,9 +105,7 @@ export class WebhookTrigger implements RebuildTrigger {
   }
 
   /** Closes the connection pool built for a configured CA. */
-  async close(): Promise<void> {
-    if (this.closed || !this.options.http.ownsDispatcher) return;
-    this.closed = true;
-    await this.options.http.dispatcher?.close();
+  close(): Promise<void> {
+    return this.options.http.close();
   }
 }

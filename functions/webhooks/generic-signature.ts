@@ -10,13 +10,13 @@
  * they only headers, a replayer would rewrite them and walk past both the 5-minute window and the
  * delivery ledger. The signature format is webhook-signature.ts's (GitHub's `X-Hub-Signature-256`).
  */
+import { DELIVERY_HEADER } from '../rebuild/delivery-id';
 import { sign, SIGNATURE_HEADER, verifySignature } from '../rebuild/webhook-signature';
 import { unauthorized } from './request-rejected';
 import { secretNotConfigured } from './webhook-secret-settings';
 
-export { SIGNATURE_HEADER };
+export { DELIVERY_HEADER, SIGNATURE_HEADER };
 export const TIMESTAMP_HEADER = 'x-basegate-timestamp';
-export const DELIVERY_HEADER = 'x-basegate-delivery';
 /** Deliveries older (or further ahead, clock skew) than this are refused: issue #7, "replays older than 5 min". */
 export const MAX_DELIVERY_AGE_MS = 5 * 60 * 1000;
 

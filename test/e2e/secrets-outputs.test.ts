@@ -62,7 +62,7 @@ async function cli(what: string, vars: Record<string, string>, ...argv: string[]
 /** The real CLI in a child process: catches anything printed outside the Output interface (warnings, stray logs). */
 function child(what: string, vars: Record<string, string>, ...argv: string[]): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['-r', path.join(ROOT, 'test', 'faults', 'cached-ts-register.cjs'), path.join(ROOT, 'functions', 'cli.ts'), ...argv], {
+    const p = spawn(process.execPath, ['-r', path.join(ROOT, 'test', 'helpers', 'ts-register.cjs'), path.join(ROOT, 'functions', 'cli.ts'), ...argv], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...vars },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

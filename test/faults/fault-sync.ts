@@ -51,7 +51,7 @@ export class ChildSlot {
   run(world: FaultWorld, setup: RoundSetup): Promise<ChildRun> {
     const child = spawn(
       process.execPath,
-      ['-r', path.join(__dirname, 'cached-ts-register.cjs'), path.join(ROOT, 'functions', 'cli.ts'), 'sync', '--config', setup.configFile, '--state', setup.stateFile, '--json'],
+      ['-r', path.join(ROOT, 'test', 'helpers', 'ts-register.cjs'), path.join(ROOT, 'functions', 'cli.ts'), 'sync', '--config', setup.configFile, '--state', setup.stateFile, '--json'],
       { cwd: setup.dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...world.env }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     this.child = child;

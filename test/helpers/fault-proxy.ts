@@ -102,6 +102,8 @@ export interface FaultProxy {
   /** Requests matching a method and a path regex. */
   count(method: string, path?: RegExp): number;
   clearLog(): void;
+  /** Drops every rule and clears the log: a clean proxy for the next test. */
+  reset(): void;
   stop(): Promise<void>;
 }
 
@@ -315,6 +317,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       return log.filter((e) => e.method === method.toUpperCase() && (!path || path.test(e.path))).length;
     },
     clearLog() {
+      log.length = 0;
+    },
+    reset() {
+      setRules([]);
       log.length = 0;
     },
     async stop() {

@@ -13,6 +13,7 @@ import { AcrDataPlaneTagLock } from '../../functions/azure/acr-tag-lock';
 import { createArmClient } from '../../functions/azure/arm-client';
 import { ArmError } from '../../functions/azure/arm-error';
 import { createSecretResolver } from '../../functions/azure/secret-resolver';
+import { OCI_INDEX } from '../../functions/oci/media-types';
 import { parseReference } from '../../functions/oci/reference';
 import { RemoteRegistry } from '../../functions/oci/registry/remote-registry';
 import { pushImage, pushReferrer, synthImage, type SynthImage } from '../helpers/image-synth';
@@ -24,7 +25,6 @@ import { KeyVaultContractFake } from '../servers/key-vault-contract-fake';
 import { testEnv, uniqueRepo } from '../servers/test-env';
 
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 describe('AcrImportPromoter against the ARM contract fake', () => {
   let fake: ArmContractFake;

@@ -44,10 +44,7 @@ afterAll(async () => {
   await remote?.close();
   await proxy?.stop();
 });
-beforeEach(() => {
-  proxy.setRules([]);
-  proxy.clearLog();
-});
+beforeEach(() => proxy.reset());
 
 const at = (target: RawTarget, repository: string, id: { tag?: string; digest?: string } = {}): ImageRef => ImageRef.of({ registry: target.host, repository, ...id });
 

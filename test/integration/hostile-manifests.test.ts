@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { OCI_INDEX, OCI_MANIFEST } from '../../functions/oci/media-types';
 import { MAX_MANIFEST_BYTES } from '../../functions/oci/registry/manifest';
 import { runCli } from '../helpers/cli-run';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
@@ -16,8 +17,6 @@ import { rawGetManifest, rawPushManifest, rawTags, sha256 } from '../helpers/raw
 import { testEnv, uniqueRepo } from '../servers/test-env';
 import { startWebhookReceiver, type WebhookReceiver } from '../servers/webhook-receiver';
 
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const upstream = () => ({ host: testEnv().registries.anonymous.host });
 let source: FaultProxy;
 let target: FaultProxy;

@@ -8,12 +8,11 @@ import { BasegateError } from '../../functions/errors';
 import { LayoutRegistry } from '../../functions/oci/layout/layout-registry';
 import { readLayoutIndex, REF_NAME } from '../../functions/oci/layout/layout-index';
 import { layoutPaths } from '../../functions/oci/layout/layout-paths';
+import { OCI_MANIFEST } from '../../functions/oci/media-types';
 import { canDelete, canMount } from '../../functions/oci/registry-port';
 import { indexSchema } from '../../functions/oci/schema';
 import { sha256 } from '../helpers/raw-registry';
 import { copyLayoutFixture, listFiles, type LayoutFixture } from '../helpers/oci-layout-fixture';
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];

@@ -101,8 +101,7 @@ describe('basic auth: challenge discovery', () => {
   afterAll(() => proxy?.stop());
 
   it('pushes a manifest as the very first request to a host; the ping carries none of its headers', async () => {
-    proxy.setRules([]);
-    proxy.clearLog();
+    proxy.reset();
     const registry = client({ hosts: { [proxy.host]: credentials(t()) } });
     const ref = parseReference(`${proxy.host}/${repo}:first`);
     expect(await registry.manifestPut(ref, { mediaType: image.mediaType, bytes: image.bytes })).toBe(image.digest);

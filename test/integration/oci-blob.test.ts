@@ -27,10 +27,7 @@ afterAll(async () => {
   await registry.close();
   await proxy?.stop();
 });
-beforeEach(() => {
-  proxy.setRules([]);
-  proxy.clearLog();
-});
+beforeEach(() => proxy.reset());
 
 const ref = (repository = repo) => parseReference(`${proxy.host}/${repository}:any`);
 

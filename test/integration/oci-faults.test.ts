@@ -39,10 +39,7 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await proxy?.stop();
 });
-beforeEach(() => {
-  proxy.setRules([]);
-  proxy.clearLog();
-});
+beforeEach(() => proxy.reset());
 
 const ref = () => parseReference(`${proxy.host}/${repo}:v1`);
 const manifestGets = () => proxy.count('GET', /\/manifests\//);

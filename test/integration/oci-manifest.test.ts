@@ -29,10 +29,7 @@ afterAll(async () => {
   await registry.close();
   await proxy?.stop();
 });
-beforeEach(() => {
-  proxy.setRules([]);
-  proxy.clearLog();
-});
+beforeEach(() => proxy.reset());
 
 const ref = (tagOrDigest: string, via = host()) => parseReference(`${via}/${repo}${tagOrDigest.includes(':') ? '@' : ':'}${tagOrDigest}`);
 

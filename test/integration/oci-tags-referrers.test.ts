@@ -49,10 +49,7 @@ describe('tag list', () => {
     await pushImage({ host: upstream() }, repo, [], image);
     for (const tag of tags) await rawPushManifest({ host: upstream() }, repo, tag, image.mediaType, image.bytes);
   });
-  beforeEach(() => {
-    proxy.setRules([]);
-    proxy.clearLog();
-  });
+  beforeEach(() => proxy.reset());
 
   it('reads all 150 tags from a registry that answers in one page', async () => {
     const got = await registry.tagList(parseReference(`${proxy.host}/${repo}:x`), { pageSize: 40 });
@@ -100,10 +97,7 @@ describe('referrers', () => {
     );
     await rawPushManifest(t, repo, referrersTag(image.digest), OCI_INDEX, index);
   });
-  beforeEach(() => {
-    proxy.setRules([]);
-    proxy.clearLog();
-  });
+  beforeEach(() => proxy.reset());
 
   const pinned = () => parseReference(`${proxy.host}/${repo}@${image.digest}`);
 

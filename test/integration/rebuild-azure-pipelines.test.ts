@@ -4,9 +4,9 @@
  * run id returned, the 203 sign-in page as an auth failure, and no credential in any error.
  */
 import { ConfigError } from '../../functions/errors';
-import type { RebuildEvent } from '../../functions/pipeline/ports';
 import { AzurePipelinesTrigger } from '../../functions/rebuild/azure-pipelines-trigger';
 import { RebuildTriggerError } from '../../functions/rebuild/rebuild-trigger-error';
+import { promotedEvent } from '../helpers/promoted-event';
 import { expectNoSecrets, rejectionOf } from '../helpers/secret-leak';
 import { startAzureDevOpsFake, type AzureDevOpsFake } from '../servers/azure-devops-fake';
 
@@ -14,15 +14,7 @@ const PAT = 'azdoPat52charsLongAbcdefghijklmnopqrstu-do-not-leak';
 const BEARER = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.entra-do-not-leak';
 const basic = (pat: string) => Buffer.from(`:${pat}`).toString('base64');
 
-const event: RebuildEvent = {
-  event: 'base-image-promoted',
-  image: 'docker.io/library/node:20-alpine',
-  tag: '20-alpine',
-  digest: `sha256:${'f6'.repeat(32)}`,
-  target: `base.example.azurecr.io/base/node@sha256:${'f6'.repeat(32)}`,
-  immutableTag: '20-alpine-f6f6f6f6f6f6',
-  time: '2026-03-01T12:00:00.000Z',
-};
+const event = promotedEvent('f6');
 
 const pipeline = { organization: 'contoso', project: 'Web Apps', pipelineId: 42 };
 let azdo: AzureDevOpsFake;

@@ -8,12 +8,12 @@ import { Agent } from 'undici';
 import type { AcrTaskDependent, DependentConfig, DiscoverDependent } from '../../functions/config/config';
 import { parseConfig } from '../../functions/config/load-config';
 import { ConfigError } from '../../functions/errors';
-import type { RebuildEvent } from '../../functions/pipeline/ports';
 import { createRebuildTrigger } from '../../functions/rebuild/create-rebuild-trigger';
 import { deliveryId } from '../../functions/rebuild/delivery-id';
 import { promotionId } from '../../functions/pipeline/records';
 import type { RebuildTrigger } from '../../functions/rebuild/rebuild-trigger';
 import { RebuildTriggerError } from '../../functions/rebuild/rebuild-trigger-error';
+import { promotedEvent } from '../helpers/promoted-event';
 import { expectNoSecrets, rejectionOf } from '../helpers/secret-leak';
 import { startAzureDevOpsFake, type AzureDevOpsFake } from '../servers/azure-devops-fake';
 import { startGithubApiFake, type GithubApiFake } from '../servers/github-api-fake';
@@ -24,15 +24,7 @@ const env = { HOOK_SECRET: 'hook-secret-do-not-leak', GITHUB_TOKEN: 'ghp_factory
 const KEY_VAULT_TOKEN = 'ghp_from-key-vault-do-not-leak';
 const APP_REGISTRY = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/apps/providers/Microsoft.ContainerRegistry/registries/contosoapps';
 
-const event: RebuildEvent = {
-  event: 'base-image-promoted',
-  image: 'docker.io/library/node:20-alpine',
-  tag: '20-alpine',
-  digest: `sha256:${'0f'.repeat(32)}`,
-  target: `127.0.0.1:5001/base/node@sha256:${'0f'.repeat(32)}`,
-  immutableTag: '20-alpine-0f0f0f0f0f0f',
-  time: '2026-03-01T12:00:00.000Z',
-};
+const event = promotedEvent('0f', { registry: '127.0.0.1:5001' });
 
 let receiver: WebhookReceiver;
 let github: GithubApiFake;

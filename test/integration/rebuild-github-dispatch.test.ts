@@ -4,24 +4,15 @@
  * token never in an error.
  */
 import { ConfigError } from '../../functions/errors';
-import type { RebuildEvent } from '../../functions/pipeline/ports';
 import { GithubDispatchTrigger } from '../../functions/rebuild/github-dispatch-trigger';
 import { RebuildTriggerError } from '../../functions/rebuild/rebuild-trigger-error';
+import { promotedEvent } from '../helpers/promoted-event';
 import { expectNoSecrets, rejectionOf } from '../helpers/secret-leak';
 import { startGithubApiFake, type GithubApiFake } from '../servers/github-api-fake';
 
 const TOKEN = 'github_pat_11AAAA-do-not-leak';
 
-const event: RebuildEvent = {
-  event: 'base-image-promoted',
-  image: 'docker.io/library/node:20-alpine',
-  tag: '20-alpine',
-  digest: `sha256:${'d4'.repeat(32)}`,
-  previousDigest: `sha256:${'e5'.repeat(32)}`,
-  target: `base.example.azurecr.io/base/node@sha256:${'d4'.repeat(32)}`,
-  immutableTag: '20-alpine-d4d4d4d4d4d4',
-  time: '2026-03-01T12:00:00.000Z',
-};
+const event = promotedEvent('d4', { previousHex: 'e5' });
 
 let github: GithubApiFake;
 let ghes: GithubApiFake;

@@ -12,6 +12,7 @@ import { RebuildTriggerError } from '../../functions/rebuild/rebuild-trigger-err
 import { isLoopbackHost } from '../../functions/rebuild/transport-security';
 import { WebhookTrigger } from '../../functions/rebuild/webhook-trigger';
 import { verifySignature } from '../../functions/rebuild/webhook-signature';
+import { promotedEvent } from '../helpers/promoted-event';
 import { expectNoSecrets, rejectionOf } from '../helpers/secret-leak';
 import { freePort } from '../servers/free-port';
 import { makeSelfSignedCert, type SelfSignedCert } from '../servers/self-signed-cert';
@@ -20,16 +21,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../servers/webhook-r
 const SECRET = 'whsec-7Qm2-do-not-leak';
 const HEADER_TOKEN = 'hdr-token-9Zx4-do-not-leak';
 
-const event: RebuildEvent = {
-  event: 'base-image-promoted',
-  image: 'docker.io/library/node:20-alpine',
-  tag: '20-alpine',
-  digest: `sha256:${'a1'.repeat(32)}`,
-  previousDigest: `sha256:${'b2'.repeat(32)}`,
-  target: `base.example.azurecr.io/base/node@sha256:${'a1'.repeat(32)}`,
-  immutableTag: '20-alpine-a1a1a1a1a1a1',
-  time: '2026-03-01T12:00:00.000Z',
-};
+const event = promotedEvent('a1', { previousHex: 'b2' });
 
 let receiver: WebhookReceiver;
 let tlsReceiver: WebhookReceiver;

@@ -9,19 +9,22 @@
  * Tokens are checked end to end (AAD token → refresh token → access token scoped to the
  * repository with `metadata_write`); wrong ones are violations.
  */
+import { ContractFake } from './contract-fake';
 import { bearerToken, jsonBody, startHttpsContractServer, type HttpsContractServer, type RecordedRequest } from './https-contract-server';
 
-export class AcrDataPlaneFake {
+export class AcrDataPlaneFake extends ContractFake {
   /** `repo:tag` → attributes set on it. */
   readonly tagAttributes = new Map<string, Record<string, boolean>>();
   private readonly refreshToken = 'acr-refresh-token';
   private readonly accessTokens = new Map<string, string>();
 
   private constructor(
-    private readonly server: HttpsContractServer,
+    server: HttpsContractServer,
     readonly loginServer: string,
     readonly aadToken: string,
-  ) {}
+  ) {
+    super(server, 'ACR data-plane fake');
+  }
 
   static async start(options: { loginServer: string; aadToken?: string }): Promise<AcrDataPlaneFake> {
     let fake: AcrDataPlaneFake | undefined;
@@ -35,26 +38,6 @@ export class AcrDataPlaneFake {
     });
     fake = new AcrDataPlaneFake(server, options.loginServer, options.aadToken ?? 'aad-acr-token');
     return fake;
-  }
-
-  get url(): string {
-    return this.server.url;
-  }
-
-  get ca(): string {
-    return this.server.ca;
-  }
-
-  get requests() {
-    return this.server.requests;
-  }
-
-  assertDone(): void {
-    if (this.server.violations.length > 0) throw new Error(`ACR data-plane fake:\n- ${this.server.violations.join('\n- ')}`);
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
   }
 
   private form(req: RecordedRequest, name: string, required: string[]): URLSearchParams | undefined {

@@ -5,15 +5,18 @@
  * (https://learn.microsoft.com/rest/api/keyvault/secrets/get-secret/get-secret). Every request
  * must carry the token and the api-version; anything else is a violation.
  */
+import { ContractFake } from './contract-fake';
 import { bearerToken, startHttpsContractServer, type HttpsContractServer } from './https-contract-server';
 
-export class KeyVaultContractFake {
+export class KeyVaultContractFake extends ContractFake {
   private readonly secrets = new Map<string, string>();
 
   private constructor(
-    private readonly server: HttpsContractServer,
+    server: HttpsContractServer,
     readonly token: string,
-  ) {}
+  ) {
+    super(server, 'Key Vault contract fake');
+  }
 
   static async start(options: { token?: string } = {}): Promise<KeyVaultContractFake> {
     let fake: KeyVaultContractFake | undefined;
@@ -39,28 +42,8 @@ export class KeyVaultContractFake {
     return fake;
   }
 
-  get url(): string {
-    return this.server.url;
-  }
-
-  get ca(): string {
-    return this.server.ca;
-  }
-
-  get requests() {
-    return this.server.requests;
-  }
-
   setSecret(name: string, value: string): string {
     this.secrets.set(name, value);
     return `${this.url}/secrets/${name}`;
-  }
-
-  assertDone(): void {
-    if (this.server.violations.length > 0) throw new Error(`Key Vault contract fake:\n- ${this.server.violations.join('\n- ')}`);
-  }
-
-  close(): Promise<void> {
-    return this.server.close();
   }
 }

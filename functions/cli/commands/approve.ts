@@ -11,7 +11,6 @@ import { EXIT } from '../exit-codes';
 import { findImages } from '../find-image';
 import type { Output } from '../output';
 
-export { APPROVE_USAGE } from '../usage';
 import { APPROVE_USAGE } from '../usage';
 
 export async function runApproval(decision: Approval['decision'], argv: string[], out: Output): Promise<number> {

@@ -6,9 +6,6 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { formatChecks, type Output } from '../output';
 
-export { CHECK_USAGE } from '../usage';
-import { CHECK_USAGE } from '../usage';
-
 export async function runCheck(argv: string[], out: Output): Promise<number> {
   const { values } = parseCommand('check', argv, {});
   const runtime = await composeCli({ configFile: requireConfig('check', values), stateFile: values.state, readOnly: true });

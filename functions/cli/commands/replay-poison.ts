@@ -19,16 +19,11 @@ import { trackedImages } from '../../config/tracked-images';
 import { canonicalMessageText } from '../../pipeline/messages';
 import { recordReplayed } from '../../pipeline/poison-record';
 import { systemClock } from '../../pipeline/ports';
-import type { QueueStage } from '../../pipeline/queue';
+import { QUEUE_STAGES, type QueueStage } from '../../pipeline/queue';
 import type { TrackedImage } from '../../pipeline/tracked-image';
 import { parseCommand, UsageError } from '../args';
 import { EXIT } from '../exit-codes';
 import type { Output } from '../output';
-
-export { REPLAY_POISON_USAGE } from '../usage';
-import { REPLAY_POISON_USAGE } from '../usage';
-
-const STAGES: readonly QueueStage[] = ['validate', 'promote', 'rebuild'];
 
 export async function runReplayPoison(argv: string[], out: Output): Promise<number> {
   const { values } = parseCommand('replay-poison', argv, {
@@ -37,9 +32,9 @@ export async function runReplayPoison(argv: string[], out: Output): Promise<numb
     'dry-run': { type: 'boolean' },
     max: { type: 'string' },
   });
-  const stages = (values.queue ?? STAGES) as string[];
-  const unknown = stages.filter((s) => !STAGES.includes(s as QueueStage));
-  if (unknown.length > 0) throw new UsageError(`replay-poison: --queue ${unknown[0]} is not one of ${STAGES.join(', ')}`);
+  const stages: readonly string[] = values.queue ?? QUEUE_STAGES;
+  const unknown = stages.filter((s) => !(QUEUE_STAGES as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new UsageError(`replay-poison: --queue ${unknown[0]} is not one of ${QUEUE_STAGES.join(', ')}`);
   const max = values.max === undefined ? undefined : Number(values.max);
   if (max !== undefined && !(Number.isInteger(max) && max > 0)) throw new UsageError(`replay-poison: --max expects a positive integer, found ${values.max}`);
 

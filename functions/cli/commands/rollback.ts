@@ -12,7 +12,6 @@ import { EXIT } from '../exit-codes';
 import { findImages } from '../find-image';
 import { shortDigest, type Output } from '../output';
 
-export { ROLLBACK_USAGE } from '../usage';
 import { ROLLBACK_USAGE } from '../usage';
 
 export async function runRollback(argv: string[], out: Output): Promise<number> {

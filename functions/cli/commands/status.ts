@@ -7,9 +7,6 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { shortDigest, type Output } from '../output';
 
-export { STATUS_USAGE } from '../usage';
-import { STATUS_USAGE } from '../usage';
-
 export interface TagStatusView {
   source: string;
   target: string;

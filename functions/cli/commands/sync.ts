@@ -8,9 +8,6 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { formatSync, formatTotals, shortDigest, type Output } from '../output';
 
-export { SYNC_USAGE } from '../usage';
-import { SYNC_USAGE } from '../usage';
-
 export const SYNC_OPTIONS = {
   'dry-run': { type: 'boolean' },
   force: { type: 'boolean' },

@@ -11,9 +11,6 @@ import { EXIT } from '../exit-codes';
 import type { Output } from '../output';
 import { SYNC_OPTIONS, syncOnce } from './sync';
 
-export { WATCH_USAGE } from '../usage';
-import { WATCH_USAGE } from '../usage';
-
 const DEFAULT_INTERVAL = '15m';
 
 /** When the next run is due, from an interval or a cron expression. */
