@@ -5,6 +5,7 @@
  */
 import type { ImageRef } from '../oci/reference';
 import type { TagPolicy } from './tag-policy';
+import type { SafeRegex } from './safe-regex';
 
 /** How to reach one registry host (keys of {@link Config.registries} are normalised hosts: `docker.io`). */
 export interface RegistryConfig {
@@ -43,7 +44,7 @@ export interface GatesConfig {
   cooldown?: number;
   /** Milliseconds since the image config's `created`. */
   maxAge?: number;
-  labels?: Record<string, RegExp>;
+  labels?: Record<string, SafeRegex>;
   signature?: { artifactType?: string };
   /** `run` as argv, or a `/bin/sh -c` script; `env` names variables to pass through, or sets them. */
   command?: { run: string[] | string; timeout?: number; perPlatform?: boolean; env: Record<string, string> | string[] };
@@ -120,7 +121,7 @@ export interface ImageConfig {
   tags?: string[];
   tagPolicy?: TagPolicy;
   /** Tags known never to move: once promoted, not asked about again. */
-  immutableTags: RegExp[];
+  immutableTags: SafeRegex[];
   /** Required platforms, and the only ones copied; undefined copies all. */
   platforms?: string[];
   gates: GatesConfig;

@@ -16,7 +16,7 @@ export function configHash(document: unknown): string {
   return sha256(canonicalJson(document));
 }
 
-/** JSON with sorted keys; regexes as `/source/`, undefined members dropped. */
+/** JSON with sorted keys; regexes as `/source/` (SafeRegex through its toJSON), undefined members dropped. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(normalise(value));
 }

@@ -1,6 +1,6 @@
 /**
  * Field schemas shared by the config schema: values that are parsed as they are validated
- * (durations and sizes into numbers, patterns into safe regexes), each failing with
+ * (durations and sizes into numbers, patterns into linear-time regexes), each failing with
  * "expected ..." so that the error names what should have been written.
  */
 import { z } from 'zod';
@@ -50,7 +50,7 @@ export const sizeField = z.unknown().transform((value, ctx): number => {
   }
 });
 
-/** A user regex, refused when it may backtrack catastrophically. */
+/** A user regex, compiled for linear-time matching (RE2 syntax). */
 export const regexField = parsed('a regular expression', compileSafeRegex);
 
 /** A semver range (`>=20 <23`). */

@@ -8,13 +8,14 @@
  * ranges (use `allow`/`deny` to pick a variant, and `deny: ["rc"]` for pre-releases).
  */
 import * as semver from 'semver';
+import type { SafeRegex } from './safe-regex';
 
 /** A resolved tag policy (regexes compiled, range validated). */
 export interface TagPolicy {
   /** A tag must match at least one (when any is given). Unanchored: write ^...$ for whole tags. */
-  allow: RegExp[];
+  allow: SafeRegex[];
   /** A tag matching any is dropped. */
-  deny: RegExp[];
+  deny: SafeRegex[];
   /** A semver range the tag's coerced version must satisfy (`>=20 <23`). */
   semver?: string;
   /** Keep only the N highest versions (after the filters above). */
@@ -50,7 +51,7 @@ export function resolveTags(policy: TagPolicy, allTags: readonly string[]): stri
 }
 
 /** True when the tag matches one of the `immutableTags` patterns: such a tag is checked once, then never again. */
-export function isImmutableTag(matchers: readonly RegExp[], tag: string): boolean {
+export function isImmutableTag(matchers: readonly SafeRegex[], tag: string): boolean {
   return matchers.some((re) => re.test(tag));
 }
 

@@ -3,14 +3,15 @@
  * matches the label's regular expression (an empty expression only asks for presence). The
  * expressions are compiled when the gate is built, so a bad one is a config error, not a verdict.
  */
+import { compileSafeRegex, SafeRegex } from '../config/safe-regex';
 import { ConfigError } from '../errors';
 import type { Gate } from '../pipeline/gate-port';
 import { judgedPlatforms, noPlatformReason } from './judged-platforms';
 
 /** Options of {@link labelsGate}. */
 export interface LabelsGateOptions {
-  /** Label name → regular expression its value must match (unanchored, as written; config compiles them). */
-  labels: Readonly<Record<string, string | RegExp>>;
+  /** Label name → regular expression its value must match (unanchored, RE2 syntax; config compiles them). */
+  labels: Readonly<Record<string, string | SafeRegex>>;
 }
 
 /** Longest label value quoted in a reason: values come from untrusted images. */
@@ -19,11 +20,11 @@ const MAX_QUOTED = 120;
 /** Fails for each platform lacking a required label, or whose value does not match. */
 export function labelsGate(options: LabelsGateOptions): Gate {
   const required = Object.entries(options.labels).map(([name, source]) => {
-    if (source instanceof RegExp) return { name, source: source.source, pattern: source };
+    if (source instanceof SafeRegex) return { name, source: source.source, pattern: source };
     try {
-      return { name, source, pattern: new RegExp(source) };
+      return { name, source, pattern: compileSafeRegex(source) };
     } catch (err) {
-      throw new ConfigError(`label ${JSON.stringify(name)}: ${JSON.stringify(source)} is not a valid regular expression (${(err as Error).message})`, { path: `gates.labels.${name}` });
+      throw new ConfigError(`label ${JSON.stringify(name)}: ${(err as Error).message}`, { path: `gates.labels.${name}` });
     }
   });
   return {
@@ -38,7 +39,6 @@ export function labelsGate(options: LabelsGateOptions): Gate {
           return required.flatMap(({ name, source, pattern }) => {
             const value = labels[name];
             if (value === undefined) return [`${p.platform}: label ${name} is missing`];
-            pattern.lastIndex = 0; // a /g or /y expression keeps state between tests
             return pattern.test(value) ? [] : [`${p.platform}: label ${name}=${JSON.stringify(quote(value))} does not match /${source}/`];
           });
         }),

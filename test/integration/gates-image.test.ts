@@ -4,11 +4,13 @@
  * a pass, a fail with reasons a person can act on (verdict `rejected`), and an error (content
  * deleted from the registry under the digest: verdict `pending`, never approved).
  */
+import { compileSafeRegex } from '../../functions/config/safe-regex';
 import { labelsGate } from '../../functions/gates/labels';
 import { maxAgeGate } from '../../functions/gates/max-age';
 import { maxSizeGate } from '../../functions/gates/max-size';
 import { platformsGate } from '../../functions/gates/platforms';
 import { signatureGate } from '../../functions/gates/signature';
+import { OCI_INDEX } from '../../functions/oci/media-types';
 import { ImageRef } from '../../functions/oci/reference';
 import { gateHarness, gateResult, rawDelete, seed, seedWithConfig, tracked, validate, validateAudit, type GateHarness, type Seeded } from '../helpers/gate-fixture';
 import { pushReferrer } from '../helpers/image-synth';
@@ -19,7 +21,6 @@ const DAY = 86_400_000;
 const COSIGN_SIG = 'application/vnd.dev.cosign.artifact.sig.v1+json';
 const SOURCE_LABEL = 'org.opencontainers.image.source';
 const SPDX = 'application/spdx+json';
-const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 
 let h: GateHarness;
 beforeAll(async () => {
@@ -142,7 +143,7 @@ describe('labels gate', () => {
 
   it('approves when every required label is present and matches', async () => {
     const s = await seed(h, { seed: 'labels-pass', labels });
-    const verdict = await validate(h, tracked(s), s, [labelsGate({ labels: { [SOURCE_LABEL]: /^https:\/\/github\.com\/nodejs\//, vendor: '' } })]);
+    const verdict = await validate(h, tracked(s), s, [labelsGate({ labels: { [SOURCE_LABEL]: compileSafeRegex('^https://github\\.com/nodejs/'), vendor: '' } })]);
     expect(verdict.outcome).toBe('approved');
   });
 
