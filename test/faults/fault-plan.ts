@@ -161,15 +161,17 @@ export function planRound(round: number, seed: number): RoundPlan {
   const sharedBase = images.length > 1 && random() < 0.5;
   // Every third round writes a layout; with 14 kinds in turn, each kind meets both targets within 42 rounds.
   const target: RoundPlan['target'] = round % 3 === 2 ? 'layout' : 'registry';
-  const fault = (kind: FaultKind, primary: boolean): PlannedFault => {
-    const image = pick(images);
+  const fault = (kind: FaultKind, primary: boolean, among = images): PlannedFault => {
+    const image = pick(among);
     const on = pick(placesFor(kind, target));
     const nth = primary ? int(1, Math.max(1, Math.min(3, requestsOf(image, sharedBase, on)))) : int(1, requestsOf(image, sharedBase, on));
     return { kind, image: image.index, on, nth, times: kind === 'persistent failure' ? Number.POSITIVE_INFINITY : ONCE.has(kind) ? 1 : int(1, 2), param: paramOf(kind, random) };
   };
   const primary = FAULT_KINDS[round % FAULT_KINDS.length];
   const faults = [fault(primary, true)];
-  for (let i = int(0, 2); i > 0; i--) faults.push(fault(pick(EXTRAS), false));
+  // A kill must land in the child's run: an extra fault on the same image could fail that image before the request the kill waits for.
+  const extraImages = primary === 'kill mid-promotion' ? images.filter((i) => i.index !== faults[0].image) : images;
+  for (let i = extraImages.length > 0 ? int(0, 2) : 0; i > 0; i--) faults.push(fault(pick(EXTRAS), false, extraImages));
   return { round, seed, images, sharedBase, faults, childRun: primary === 'kill mid-promotion', target };
 }
 
