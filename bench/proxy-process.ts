@@ -15,6 +15,8 @@ export interface ProxySummary {
 export interface ProxyProcess {
   /** `127.0.0.1:PORT`: the registry part of references. */
   host: string;
+  /** The proxy's process, for its CPU time. */
+  pid: number;
   summary(): Promise<ProxySummary>;
   clear(): Promise<void>;
   stop(): Promise<void>;
@@ -45,6 +47,7 @@ export async function startProxyProcess(upstream: string): Promise<ProxyProcess>
     });
   return {
     host,
+    pid: child.pid ?? -1,
     summary: () => ask<ProxySummary>('summary'),
     clear: () => ask<void>('clear'),
     async stop() {

@@ -5,6 +5,7 @@
  */
 import { rawGetManifest } from '../test/helpers/raw-registry';
 import { timed } from './bench-run';
+import { cpuDuring } from './process-cpu';
 import { sumOf, type ProxyProcess } from './proxy-process';
 import type { Tagged } from './sync-seed';
 
@@ -18,18 +19,24 @@ export interface PhaseSample {
   requests: number;
   /** Blob mounts the target accepted (POST …/blobs/uploads/?mount= answered 201). */
   mounts: number;
+  /** CPU seconds the upstream and target registries used during the run (undefined without /proc). */
+  registryCpu?: number;
+  /** CPU seconds the counting proxy used during the run. */
+  proxyCpu?: number;
 }
 
 export interface Target {
   /** The registry itself, for checking (`127.0.0.1:PORT`). */
   registry: string;
+  /** The registry's process, for its CPU time. */
+  registryPid: number;
   proxy: ProxyProcess;
 }
 
-/** Times `run` against `target` and checks the result. */
-export async function measurePhase(target: Target, expected: Tagged[], targetRepo: (sourceRepo: string) => string, run: () => Promise<unknown>): Promise<PhaseSample> {
+/** Times `run` against `target` (reading from the upstream registry process `upstreamPid`) and checks the result. */
+export async function measurePhase(target: Target, upstreamPid: number, expected: Tagged[], targetRepo: (sourceRepo: string) => string, run: () => Promise<unknown>): Promise<PhaseSample> {
   await target.proxy.clear();
-  const { seconds } = await timed(run);
+  const { value: { seconds }, cpu } = await cpuDuring({ upstream: upstreamPid, target: target.registryPid, proxy: target.proxy.pid }, () => timed(run));
   const summary = await target.proxy.summary();
   for (const { repo, tag, image } of expected) {
     const found = await rawGetManifest({ host: target.registry }, targetRepo(repo), tag);
@@ -41,5 +48,7 @@ export async function measurePhase(target: Target, expected: Tagged[], targetRep
     manifestBytes: sumOf(summary, 'bodyBytes', /^PUT manifests /),
     requests: sumOf(summary, 'requests', /./),
     mounts: sumOf(summary, 'requests', /^POST uploads 201$/),
+    registryCpu: cpu.upstream === undefined || cpu.target === undefined ? undefined : cpu.upstream + cpu.target,
+    proxyCpu: cpu.proxy,
   };
 }

@@ -8,8 +8,11 @@
  * between repetitions. Prints the medians of 3 repetitions, the ratios, and the blob bytes
  * each uploaded next to the bytes of the blobs the target was missing.
  * Targets: first sync ≤ 0.5× skopeo, no-op ≤ 0.2×, basegate's blob bytes = missing bytes.
+ * It also prints the CPU the registries and the proxy used during each run (from /proc), and
+ * the time that alone sets as a floor for any client on this machine's cores.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { startRegistry, type RegistryServer } from '../test/servers/registry-server';
 import { Cleanup, formatTable, median, runBench } from './bench-run';
@@ -37,7 +40,7 @@ const targetRepo = (sourceRepo: string) => `mirror/${sourceRepo.split('/').pop()
 async function startTarget(cleanup: Cleanup): Promise<Target> {
   const registry = cleanup.add('target docker-registry', await startRegistry(), (r) => r.stop());
   const proxy = cleanup.add('target counting proxy', await startProxyProcess(`http://${registry.host}`), (p) => p.stop());
-  return { registry: registry.host, proxy };
+  return { registry: registry.host, registryPid: registry.pid, proxy };
 }
 
 /** The tags as they are upstream now. */
@@ -65,7 +68,7 @@ async function repetition(cleanup: Cleanup, upstream: RegistryServer, set: SyncU
     const blobs = blobSizes(expected);
     results[p].missingBytes.push([...blobs].filter(([d]) => !inTarget.has(d)).reduce((n, [, size]) => n + size, 0));
     for (const who of order) {
-      const sample = await measurePhase(targets[who], expected, targetRepo, runs[who]);
+      const sample = await measurePhase(targets[who], upstream.pid, expected, targetRepo, runs[who]);
       results[p].samples[who].push(sample);
       process.stdout.write(`  repetition ${rep + 1}, ${phase.name}, ${who}: ${sample.seconds.toFixed(2)} s, ${sample.blobBytes} blob bytes up, ${sample.requests} requests\n`);
     }
@@ -76,7 +79,7 @@ async function repetition(cleanup: Cleanup, upstream: RegistryServer, set: SyncU
 const bytes = (n: number) => n.toLocaleString('en-US');
 
 function report(results: PhaseResult[]): string {
-  const header = ['phase', 'basegate s', 'skopeo s', 'ratio', 'target', 'basegate blob bytes up', 'skopeo blob bytes up', 'missing blob bytes', 'basegate = missing', 'manifest bytes up b/s', 'requests b/s'];
+  const header = ['phase', 'basegate s', 'skopeo s', 'ratio', 'target', 'basegate blob bytes up', 'skopeo blob bytes up', 'missing blob bytes', 'basegate = missing', 'manifest bytes up b/s', 'requests b/s', 'registries CPU s b/s', 'proxy CPU s b/s'];
   const rows = PHASES.map((phase, p) => {
     const r = results[p];
     const med = (who: Contender, f: (s: PhaseSample) => number) => median(r.samples[who].map(f));
@@ -98,9 +101,32 @@ function report(results: PhaseResult[]): string {
       equal ? 'yes' : 'NO',
       `${bytes(med('basegate', (x) => x.manifestBytes))} / ${bytes(med('skopeo', (x) => x.manifestBytes))}`,
       `${med('basegate', (x) => x.requests)} / ${med('skopeo', (x) => x.requests)}`,
+      `${cpuText(med('basegate', (x) => x.registryCpu ?? NaN))} / ${cpuText(med('skopeo', (x) => x.registryCpu ?? NaN))}`,
+      `${cpuText(med('basegate', (x) => x.proxyCpu ?? NaN))} / ${cpuText(med('skopeo', (x) => x.proxyCpu ?? NaN))}`,
     ];
   });
   return formatTable([header, ...rows]);
+}
+
+const cpuText = (seconds: number) => (Number.isNaN(seconds) ? '-' : seconds.toFixed(2));
+
+/**
+ * What the registries alone allow: during basegate's run the two registries (and the counting
+ * proxy) burn CPU any client would make them burn; spread over every core, that is a time no
+ * client can beat, printed as a ratio to skopeo's time next to the target.
+ */
+function registryFloors(results: PhaseResult[]): string {
+  const cores = os.cpus().length;
+  return PHASES.map((phase, p) => {
+    const r = results[p];
+    const registries = median(r.samples.basegate.map((x) => x.registryCpu ?? NaN));
+    const proxy = median(r.samples.basegate.map((x) => x.proxyCpu ?? NaN));
+    const skopeo = median(r.samples.skopeo.map((x) => x.seconds));
+    if (Number.isNaN(registries)) return `${phase.name}: registry CPU not measurable here (no /proc)`;
+    const floor = registries / cores;
+    const withProxy = (registries + proxy) / cores;
+    return `${phase.name}: registries ${registries.toFixed(2)} s CPU (+ proxy ${proxy.toFixed(2)} s) during basegate's run → no client can take under ${floor.toFixed(2)} s (${withProxy.toFixed(2)} s with the proxy) on ${cores} cores = ${(floor / skopeo).toFixed(2)}x (${(withProxy / skopeo).toFixed(2)}x) skopeo's time${phase.target === undefined ? '' : `; target ${phase.target}x`}`;
+  }).join('\n');
 }
 
 async function bench(cleanup: Cleanup): Promise<void> {
@@ -125,6 +151,7 @@ async function bench(cleanup: Cleanup): Promise<void> {
   const floors = [];
   for (let i = 0; i < REPETITIONS; i++) floors.push(await startFloor(cleanup, set.repos.length, upstream.dir));
   process.stdout.write(`\nmedians of ${REPETITIONS} repetitions (fresh targets each); b/s = basegate / skopeo\n${report(results)}\n`);
+  process.stdout.write(`\nthe floor the registries set (CPU they used during basegate's run, spread over every core):\n${registryFloors(results)}\n`);
   process.stdout.write(
     `process start alone (median of ${REPETITIONS}): basegate (node dist/functions/cli.js --help) ${median(floors.map((f) => f.basegate)).toFixed(2)} s; skopeo --version × ${set.repos.length} ${median(floors.map((f) => f.skopeo)).toFixed(2)} s\n`,
   );

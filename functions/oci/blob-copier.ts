@@ -4,9 +4,9 @@
  * 2. mounted: another repository of the same target registry has it (from the memo, then the
  *    caller's `mountSources`) and the target can mount (`canMount`): no bytes move;
  * 3. uploaded: streamed from the source's `blobGet`, which the port requires to verify while
- *    streaming (both backends do, and both verify again in `blobPut`, so no byte is hashed a
- *    third time here). A stream that fails verification errors before its end, so the target
- *    never commits it. The body is a factory, so a retry in the target backend refetches.
+ *    streaming (both backends do), so the upload does not hash it again (`verifiedBody`; a
+ *    layout target still verifies what it writes). A stream that fails verification errors
+ *    before its end, so the target never commits it. The body is a factory, so a retry in the target backend refetches.
  * Each blob is copied once per copy even when several manifests share it, and uploaded once per
  * run even when copies into several repositories need it at the same time (the others wait for
  * that upload, then skip or mount it).
@@ -83,7 +83,7 @@ export class BlobCopier {
     const { target, targetRepo, blobLocations } = this.run.options;
     const { digest, size } = descriptor;
     const from = this.run.sourceAt(digest);
-    await target.blobPut(targetRepo, descriptor, () => sourceStream(this.run, from, descriptor));
+    await target.blobPut(targetRepo, descriptor, () => sourceStream(this.run, from, descriptor), { verifiedBody: true });
     blobLocations.record(targetRepo, digest);
     this.run.stats.blobsUploaded++;
     this.run.stats.bytesUploaded += size;

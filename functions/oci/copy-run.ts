@@ -16,6 +16,7 @@ export class CopyRun {
   readonly stats = new CopyStats();
   readonly blobs: BlobCopier;
   private failure: { error: unknown } | undefined;
+  private tags: Promise<ReadonlySet<string> | undefined> | undefined;
 
   constructor(readonly options: ResolvedCopyOptions) {
     this.blobs = new BlobCopier(this);
@@ -29,6 +30,19 @@ export class CopyRun {
   /** The source repository at `tag` (no digest). */
   sourceTagged(tag: string): ImageRef {
     return this.options.sourceRef.withRepository(this.options.sourceRef.repository).withTag(tag);
+  }
+
+  /**
+   * The source repository's tags, listed once per copy (a page or two) when referrers are looked
+   * up: each subject's referrers tag and cosign tags are then checked against the list instead
+   * of asked for one request each. Undefined when the listing fails: each lookup then asks.
+   */
+  sourceTags(): Promise<ReadonlySet<string> | undefined> {
+    this.tags ??= this.task(() => this.options.source.tagList(this.options.sourceRef)).then(
+      (tags) => new Set(tags),
+      () => undefined,
+    );
+    return this.tags;
   }
 
   /** The target repository at `digest`. */

@@ -35,11 +35,22 @@ export interface TagListOptions {
 export interface BlobPutOptions {
   /** Upload in PATCH chunks of this many bytes instead of one monolithic PUT. */
   chunkSize?: number;
+  /**
+   * The body already fails before its end when a byte or the length differs from the
+   * descriptor (it is a `blobGet` stream of a port, which verifies): not hashed a second time.
+   * A backend that writes the bytes itself (an OCI layout) verifies them anyway.
+   */
+  verifiedBody?: boolean;
 }
 
 /** Options of {@link Registry.referrers}. */
 export interface ReferrersOptions {
   artifactType?: string;
+  /**
+   * The repository's tags, when the caller listed them: the referrers tag (the fallback where
+   * the referrers API is missing) is fetched only when it is among them, instead of asked for.
+   */
+  tags?: ReadonlySet<string>;
 }
 
 export interface Registry {

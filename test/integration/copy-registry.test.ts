@@ -92,6 +92,21 @@ describe('copyImage, registry → registry', () => {
     for (const d of layerDigests(arm64)) expect(await rawGetBlob(basic(), dstRepo, d)).toBeUndefined();
   });
 
+  it('looks the referrers of every manifest up in one tag listing: no request per subject when the source has none', async () => {
+    const image = synthImage({ seed: 'copy-referrer-lookups', platforms: ['linux/amd64', 'linux/arm64', 'linux/s390x'], layers: 1 });
+    const srcRepo = uniqueRepo('lookups-src');
+    await pushImage(anonymous(), srcRepo, ['v1'], image);
+    const source = new RemoteRegistry(); // has not seen the registry answer the referrers API yet
+    const result = await copyImage({ source, sourceRef: at({ host: proxy.host }, srcRepo, { tag: 'v1', digest: image.digest }), target: remote, targetRef: at(basic(), uniqueRepo('lookups-dst')), tags: ['v1'] });
+    await source.close();
+    expect(result).toMatchObject({ digest: image.digest, manifests: 4, referrers: 0 });
+    const asked = (method: string, path: RegExp) => proxy.log.filter((e) => e.method === method && path.test(e.path)).length;
+    expect(asked('GET', /\/tags\/list$/)).toBe(1);
+    // The API is asked once: its 404 says it is not there, and the other three subjects go by the tag list.
+    expect(asked('GET', /\/referrers\//)).toBe(1);
+    expect(proxy.log.filter((e) => /\/manifests\/sha256-/.test(e.path))).toEqual([]);
+  });
+
   it('mounts the base layer a second image shares instead of uploading it (request log)', async () => {
     const baseLayer = { seed: 'shared-base', size: 50_000 };
     const first = synthImage({ seed: 'mount-first', baseLayer, layers: 1, layerSize: 3000 });

@@ -102,12 +102,32 @@ describe('referrers', () => {
   const pinned = () => parseReference(`${proxy.host}/${repo}@${image.digest}`);
 
   it('falls back to the referrers tag schema when the API answers 404', async () => {
-    const found = await registry.referrers(pinned());
+    const found = await new RemoteRegistry().referrers(pinned());
     expect(found.map((d) => d.digest)).toEqual([signature.digest, sbom.digest]);
     expect(proxy.log.filter((e) => e.path !== '/v2/').map((e) => `${e.method} ${e.status} ${e.path.split('/').slice(-2).join('/')}`)).toEqual([
       `GET 404 referrers/${image.digest}`,
       `GET 200 manifests/${referrersTag(image.digest)}`,
     ]);
+  });
+
+  it('remembers a host without the API: the next subject goes straight to the tag schema', async () => {
+    const client = new RemoteRegistry();
+    await client.referrers(pinned());
+    const lonely = synthImage({ seed: 'referrers-remembered', platforms: ['linux/amd64'], layers: 1, layerSize: 32 });
+    await pushImage({ host: upstream() }, repo, ['remembered'], lonely);
+    proxy.reset();
+    expect(await client.referrers(parseReference(`${proxy.host}/${repo}@${lonely.digest}`))).toEqual([]);
+    expect(proxy.log.filter((e) => e.path !== '/v2/').map((e) => `${e.method} ${e.status} ${e.path.split('/').slice(-2).join('/')}`)).toEqual([`GET 404 manifests/${referrersTag(lonely.digest)}`]);
+  });
+
+  it('asks for the referrers tag only when the tags the caller listed hold it', async () => {
+    const client = new RemoteRegistry();
+    const without = await client.referrers(pinned(), { tags: new Set(['v1']) });
+    expect(without).toEqual([]);
+    expect(proxy.count('GET', /\/manifests\//)).toBe(0);
+    const listed = await client.referrers(pinned(), { tags: new Set(['v1', referrersTag(image.digest)]) });
+    expect(listed.map((d) => d.digest)).toEqual([signature.digest, sbom.digest]);
+    expect(proxy.count('GET', /\/manifests\//)).toBe(1);
   });
 
   it('filters by artifactType and resolves a tag to its digest first', async () => {
@@ -125,8 +145,9 @@ describe('referrers', () => {
     // distribution 2.8 has no referrers API: its answer is replaced by what the spec says a registry answers.
     const listing = { schemaVersion: 2, mediaType: OCI_INDEX, manifests: [{ mediaType: OCI_MANIFEST, digest: sbom.digest, size: sbom.bytes.length, artifactType: 'application/spdx+json' }, { mediaType: OCI_MANIFEST, digest: signature.digest, size: signature.bytes.length, artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json' }] };
     proxy.setRules([{ method: 'GET', path: /\/referrers\//, respond: { status: 200, headers: { 'content-type': OCI_INDEX }, body: JSON.stringify(listing) } }]);
-    expect((await registry.referrers(pinned())).map((d) => d.digest)).toEqual([sbom.digest, signature.digest]);
-    expect((await registry.referrers(pinned(), { artifactType: 'application/spdx+json' })).map((d) => d.digest)).toEqual([sbom.digest]);
+    const client = new RemoteRegistry(); // one that has not seen this host answer 404
+    expect((await client.referrers(pinned())).map((d) => d.digest)).toEqual([sbom.digest, signature.digest]);
+    expect((await client.referrers(pinned(), { artifactType: 'application/spdx+json' })).map((d) => d.digest)).toEqual([sbom.digest]);
     expect(proxy.count('GET', /\/manifests\//)).toBe(0);
   });
 

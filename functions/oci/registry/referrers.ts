@@ -6,7 +6,9 @@
  * - `GET /v2/<name>/referrers/<digest>[?artifactType=]` answers an OCI index (paged with
  *   `Link`). A registry that does not support it answers 404 (distribution 2.8 does).
  * - Then the fallback: the tag `<alg>-<hex>` (alg ≤ 32 characters, hex ≤ 64) holds an index
- *   of the referrers, maintained by the clients that push them.
+ *   of the referrers, maintained by the clients that push them. A host's 404 is remembered, so
+ *   its other subjects go straight to the fallback; a caller that listed the repository's tags
+ *   passes them, and a referrers tag not among them is not asked for.
  * - When the registry did not apply the `artifactType` filter (no `OCI-Filters-Applied`),
  *   it is applied here.
  *
@@ -26,6 +28,12 @@ import { checkResponse, type RegistryContext } from './send';
 
 /** Stops a registry that keeps sending `next` links in a loop. */
 const MAX_PAGES = 1000;
+/**
+ * How long a host's 404 on the referrers API is believed: the spec forbids a 404 where the API
+ * exists, so the other subjects go straight to the tag schema; a long-lived process asks again
+ * after this, in case the registry was upgraded.
+ */
+const NO_API_REMEMBERED_MS = 60 * 60 * 1000;
 
 /** The referrers tag of a digest: `sha256:abc...` → `sha256-abc...` (spec: alg ≤ 32, hex ≤ 64 characters). */
 export function referrersTag(digest: string): string {
@@ -38,8 +46,8 @@ export async function referrers(ctx: RegistryContext, ref: ImageRef, options: Re
   const digest = ref.digest ?? (await manifestHead(ctx, ref))?.digest;
   if (digest === undefined) return []; // the subject does not exist, so nothing refers to it
   const subject = ref.withTag(undefined).withDigest(digest);
-  const fromApi = await referrersApi(ctx, subject, options);
-  const found = fromApi ?? (await referrersByTag(ctx, subject));
+  const fromApi = (ctx.noReferrersApi.get(subject.host) ?? 0) > Date.now() ? undefined : await referrersApi(ctx, subject, options);
+  const found = fromApi ?? (await referrersByTag(ctx, subject, options.tags));
   const filtered = fromApi?.filtered || options.artifactType === undefined ? found.descriptors : found.descriptors.filter((d) => d.artifactType === options.artifactType);
   return filtered;
 }
@@ -61,6 +69,7 @@ async function referrersApi(ctx: RegistryContext, subject: ImageRef, options: Re
     const type = header(res.headers, 'content-type')?.split(';', 1)[0].trim();
     if (page === 0 && (res.status === 404 || (res.status === 200 && type !== OCI_INDEX))) {
       await readAtMost(res.body, 64 * 1024);
+      if (res.status === 404) ctx.noReferrersApi.set(subject.host, Date.now() + NO_API_REMEMBERED_MS);
       return undefined;
     }
     await checkResponse(res, 200);
@@ -92,9 +101,11 @@ async function readIndex(subject: ImageRef, body: Readable, what: string): Promi
   return parsed.data.manifests;
 }
 
-/** The index under the referrers tag; empty when there is no such tag or it is not an index. */
-async function referrersByTag(ctx: RegistryContext, subject: ImageRef): Promise<Found> {
-  const tagged = ImageRef.of({ registry: subject.registry, repository: subject.repository, tag: referrersTag(subject.digest!) });
+/** The index under the referrers tag; empty when there is no such tag (in `tags`, when given) or it is not an index. */
+async function referrersByTag(ctx: RegistryContext, subject: ImageRef, tags: ReadonlySet<string> | undefined): Promise<Found> {
+  const tag = referrersTag(subject.digest!);
+  if (tags && !tags.has(tag)) return { descriptors: [], filtered: false };
+  const tagged = ImageRef.of({ registry: subject.registry, repository: subject.repository, tag });
   let manifest;
   try {
     manifest = await manifestGet(ctx, tagged);

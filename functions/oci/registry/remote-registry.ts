@@ -31,6 +31,7 @@ export class RemoteRegistry implements Registry, BlobMounter, ManifestDeleter {
       send: makeSend(this.transport.send, resolved),
       retrying: (what, operation) => withRetries(resolved.retry, resolved.onEvent, what, operation),
       options: resolved,
+      noReferrersApi: new Map(),
     };
   }
 

@@ -41,6 +41,8 @@ export interface RegistryContext {
   /** Runs a multi-request operation (an upload) again from its start after a temporary failure. */
   retrying<T>(what: { method: string; url: string }, operation: () => Promise<T>): Promise<T>;
   options: ResolvedRegistryClientOptions;
+  /** Hosts that answered the referrers API with 404 (it is not there), until when that is believed (ms epoch). */
+  noReferrersApi: Map<string, number>;
 }
 
 /** Token actions a method needs (distribution's registry/handlers/app.go appendAccessRecords). */
