@@ -33,18 +33,10 @@ export function runProcess(cleanup: Cleanup, command: string, args: string[], cw
   });
 }
 
-export interface BasegateSync {
-  totals: Record<string, number>;
-  /** Sum of the copies' own `bytesUploaded` (what basegate says it uploaded). */
-  reportedBytes: number;
-}
-
 /** `basegate sync --config FILE --json`; fails unless it exits 0. */
-export async function basegateSync(cleanup: Cleanup, config: string): Promise<BasegateSync> {
+export async function basegateSync(cleanup: Cleanup, config: string): Promise<void> {
   const result = await runProcess(cleanup, process.execPath, [CLI, 'sync', '--config', config, '--json'], path.dirname(config));
   if (result.code !== 0) throw new Error(`basegate sync exited ${result.code}:\n${result.stderr.slice(-3000)}`);
-  const report = JSON.parse(result.stdout) as { totals: Record<string, number>; tags: Array<{ bytesUploaded?: number }> };
-  return { totals: report.totals, reportedBytes: report.tags.reduce((n, t) => n + (t.bytesUploaded ?? 0), 0) };
 }
 
 /** `skopeo sync --all --src docker --dest docker` for each source repository in turn, into `destination` (registry/namespace). */

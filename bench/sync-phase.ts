@@ -17,8 +17,6 @@ export interface PhaseSample {
   manifestBytes: number;
   /** Requests to the target, all kinds. */
   requests: number;
-  /** Blob mounts the target accepted (POST …/blobs/uploads/?mount= answered 201). */
-  mounts: number;
   /** CPU seconds the upstream and target registries used during the run (undefined without /proc). */
   registryCpu?: number;
   /** CPU seconds the counting proxy used during the run. */
@@ -47,7 +45,6 @@ export async function measurePhase(target: Target, upstreamPid: number, expected
     blobBytes: sumOf(summary, 'bodyBytes', /^(POST|PATCH|PUT) uploads /),
     manifestBytes: sumOf(summary, 'bodyBytes', /^PUT manifests /),
     requests: sumOf(summary, 'requests', /./),
-    mounts: sumOf(summary, 'requests', /^POST uploads 201$/),
     registryCpu: cpu.upstream === undefined || cpu.target === undefined ? undefined : cpu.upstream + cpu.target,
     proxyCpu: cpu.proxy,
   };

@@ -6,7 +6,8 @@
 # checks the HMAC signature) is told once per promotion. Everything it starts is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -f dist/functions/cli.js ] || npm run build >/dev/null
+# Builds when dist is missing or older than a source file, so an edited tree never demos stale code.
+if [ ! -f dist/functions/cli.js ] || [ -n "$(find functions -name '*.ts' -newer dist/functions/cli.js -print -quit)" ]; then npm run build >/dev/null; fi
 work="$(mktemp -d)"
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }

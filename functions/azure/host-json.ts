@@ -39,7 +39,7 @@ export function readHostQueueSettings(file: string = findHostJson(__dirname)): H
 }
 
 /** The nearest host.json at or above `from`. */
-export function findHostJson(from: string): string {
+function findHostJson(from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'host.json');
     if (fs.existsSync(candidate)) return candidate;

@@ -12,7 +12,7 @@ import type { QueueClient } from '@azure/storage-queue';
 import type { PoisonedMessage, PoisonQueues, QueueStage } from '../pipeline/queue';
 import type { QueueClients } from './queue-clients';
 import { decodeQueueText, encodeQueueText, type MessageEncoding } from './queue-encoding';
-import { storageError } from './queue-sender';
+import { storageError } from './storage-error';
 
 const DEFAULTS = {
   /** The most a peek or a receive returns. */
@@ -46,7 +46,7 @@ export class StoragePoisonQueues implements PoisonQueues {
       // No expiry: a poisoned message waits for a person, however long that takes.
       await client.sendMessage(encodeQueueText(text, this.encoding), { messageTimeToLive: -1 });
     } catch (err) {
-      throw storageError(err, `putting a message into ${client.name}`);
+      throw storageError(err, 'QUEUE_UNAVAILABLE', `putting a message into ${client.name}`);
     }
   }
 
@@ -59,7 +59,7 @@ export class StoragePoisonQueues implements PoisonQueues {
       if (peeked.length < DEFAULTS.page || max <= DEFAULTS.page) return peeked.map((m) => this.found(m));
       return await this.page(client, max);
     } catch (err) {
-      throw storageError(err, `reading ${client.name}`);
+      throw storageError(err, 'QUEUE_UNAVAILABLE', `reading ${client.name}`);
     }
   }
 

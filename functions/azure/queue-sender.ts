@@ -2,11 +2,11 @@
  * The `Queue` port over Azure Storage queues: each message kind goes to its stage's queue
  * (pipeline/queue.ts STAGE_OF_KIND), as JSON text in the host's encoding (queue-encoding.ts).
  */
-import { BasegateError, isTemporary } from '../errors';
 import type { PipelineMessage } from '../pipeline/messages';
 import { STAGE_OF_KIND, type Queue, type SendOptions } from '../pipeline/queue';
 import type { QueueClients } from './queue-clients';
 import { encodeQueueText, type MessageEncoding } from './queue-encoding';
+import { storageError } from './storage-error';
 
 /** The longest delay a Storage queue accepts for a new message is 7 days; ours stay far below. */
 const MAX_DELAY_SECONDS = 7 * 24 * 3600 - 1;
@@ -25,17 +25,7 @@ export class StorageQueueSender implements Queue {
     try {
       await client.sendMessage(encodeQueueText(JSON.stringify(message), this.encoding), delay ? { visibilityTimeout: delay } : {});
     } catch (err) {
-      throw storageError(err, `sending a ${message.kind} message to queue ${client.name}`);
+      throw storageError(err, 'QUEUE_UNAVAILABLE', `sending a ${message.kind} message to queue ${client.name}`);
     }
   }
-}
-
-/** Throttling, outages and network faults of the queue service are temporary; anything else is rethrown as is. */
-export function storageError(err: unknown, what: string): unknown {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  const network = (err as { code?: unknown } | null)?.code === 'REQUEST_SEND_ERROR' || isTemporary(err);
-  if (network || status === 408 || status === 429 || (typeof status === 'number' && status >= 500)) {
-    return new BasegateError('QUEUE_UNAVAILABLE', `queue storage failed ${what} (${typeof status === 'number' ? status : 'network error'})`, { temporary: true, cause: err });
-  }
-  return err;
 }

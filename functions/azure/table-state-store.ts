@@ -18,6 +18,7 @@ import { BasegateError } from '../errors';
 import type { AuditRecord, PutOptions, StateKind, StateStore, Versioned } from '../pipeline/ports';
 import { checkPutOptions, chunkJson, MAX_CHUNKS, serializeStateValue, stateConflict } from '../state/state-value';
 import { TABLES } from './names';
+import { storageError, storageStatus } from './storage-error';
 import { encodeTableKey } from './table-key';
 
 /** Options of {@link TableStateStore}: a connection string, or an endpoint and a credential (managed identity). */
@@ -84,8 +85,8 @@ export class TableStateStore implements StateStore {
       const entity = await this.clients.state.getEntity(kind, encodeTableKey(key));
       return { value: readValue<T>(entity), etag: entity.etag };
     } catch (err) {
-      if (status(err) === 404) return undefined;
-      throw mapError(err, `reading ${kind}/${key}`);
+      if (storageStatus(err) === 404) return undefined;
+      throw storageError(err, 'STATE_UNAVAILABLE', `reading ${kind}/${key}`);
     }
   }
 
@@ -98,11 +99,11 @@ export class TableStateStore implements StateStore {
       if (options.etag !== undefined) return (await this.clients.state.updateEntity(entity, 'Replace', { etag: options.etag })).etag!;
       return (await this.clients.state.upsertEntity(entity, 'Replace')).etag!;
     } catch (err) {
-      const code = status(err);
+      const code = storageStatus(err);
       if (options.ifAbsent && code === 409) throw stateConflict(kind, key, 'already exists (ifAbsent)');
       if (options.etag !== undefined && code === 412) throw stateConflict(kind, key, `changed since it was read (etag ${options.etag})`);
       if (options.etag !== undefined && code === 404) throw stateConflict(kind, key, `was deleted (expected etag ${options.etag})`);
-      throw mapError(err, `writing ${kind}/${key}`);
+      throw storageError(err, 'STATE_UNAVAILABLE', `writing ${kind}/${key}`);
     }
   }
 
@@ -111,7 +112,7 @@ export class TableStateStore implements StateStore {
     try {
       await this.clients.state.deleteEntity(kind, encodeTableKey(key));
     } catch (err) {
-      if (status(err) !== 404) throw mapError(err, `deleting ${kind}/${key}`);
+      if (storageStatus(err) !== 404) throw storageError(err, 'STATE_UNAVAILABLE', `deleting ${kind}/${key}`);
     }
   }
 
@@ -123,7 +124,7 @@ export class TableStateStore implements StateStore {
         out.push({ key: String(entity.key), value: readValue<T>(entity), etag: entity.etag });
       }
     } catch (err) {
-      throw mapError(err, `listing ${kind}`);
+      throw storageError(err, 'STATE_UNAVAILABLE', `listing ${kind}`);
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
@@ -137,7 +138,7 @@ export class TableStateStore implements StateStore {
     try {
       await this.clients.audit.createEntity(entity);
     } catch (err) {
-      throw mapError(err, `appending audit for ${record.subject}`);
+      throw storageError(err, 'STATE_UNAVAILABLE', `appending audit for ${record.subject}`);
     }
   }
 
@@ -152,7 +153,7 @@ export class TableStateStore implements StateStore {
         if (options.subject !== undefined && options.limit !== undefined && rows.length >= options.limit) break;
       }
     } catch (err) {
-      throw mapError(err, 'listing the audit');
+      throw storageError(err, 'STATE_UNAVAILABLE', 'listing the audit');
     }
     rows.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0));
     const records = rows.map((r) => r.record);
@@ -169,7 +170,7 @@ export class TableStateStore implements StateStore {
       () => undefined,
       (err: unknown) => {
         this.created = undefined;
-        throw mapError(err, 'creating the state tables');
+        throw storageError(err, 'STATE_UNAVAILABLE', 'creating the state tables');
       },
     );
     return this.created;
@@ -206,19 +207,4 @@ function readValue<T>(entity: TableEntityResult<Record<string, unknown>>): T {
   } catch {
     throw new BasegateError('STATE_CORRUPT', `table entity ${entity.partitionKey}/${entity.rowKey} holds a value that is not JSON`);
   }
-}
-
-function status(err: unknown): number | undefined {
-  const code = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** Throttling, outages and network faults are temporary; anything else is rethrown as is. */
-function mapError(err: unknown, what: string): unknown {
-  const code = status(err);
-  const network = (err as { code?: unknown } | null)?.code === 'REQUEST_SEND_ERROR';
-  if (network || code === 408 || code === 429 || (code !== undefined && code >= 500)) {
-    return new BasegateError('STATE_UNAVAILABLE', `table storage failed ${what} (${code ?? 'network error'})`, { temporary: true, cause: err });
-  }
-  return err;
 }

@@ -9,7 +9,7 @@ import type { Clock } from '../pipeline/ports';
 import { UsageError } from './args';
 
 /** The variable's name. */
-export const NOW_VARIABLE = 'BASEGATE_NOW';
+const NOW_VARIABLE = 'BASEGATE_NOW';
 
 /** A date and a time with a zone: `Date.parse` alone would take `5` or a local time. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;

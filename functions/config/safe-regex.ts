@@ -15,26 +15,13 @@ import { BasegateError } from '../errors';
 /** Longest pattern accepted: tag and label patterns are short; a long one is a mistake or an attack. */
 export const MAX_PATTERN_LENGTH = 256;
 
-/** A compiled user pattern: `test` is linear-time. Serialises as its source (config fingerprints). */
+/** A compiled user pattern: `test` is linear-time. Serialises as `/source/`, as a RegExp did (config fingerprints). */
 export class SafeRegex {
-  private constructor(
+  constructor(
     /** The pattern as written. */
     readonly source: string,
     private readonly re: RE2JS,
   ) {}
-
-  /** Compiles `pattern`; throws `REGEX_INVALID` saying what is wrong with it. */
-  static compile(pattern: string): SafeRegex {
-    if (typeof pattern !== 'string') throw new BasegateError('REGEX_INVALID', `expected a regular expression, found ${typeof pattern}`);
-    if (pattern.length > MAX_PATTERN_LENGTH) {
-      throw new BasegateError('REGEX_INVALID', `expected a regular expression of at most ${MAX_PATTERN_LENGTH} characters, found ${pattern.length}`);
-    }
-    try {
-      return new SafeRegex(pattern, RE2JS.compile(pattern));
-    } catch (err) {
-      throw new BasegateError('REGEX_INVALID', `expected a regular expression (RE2 syntax), found ${JSON.stringify(pattern)}: ${(err as Error).message}${hint(pattern, (err as Error).message)}`);
-    }
-  }
 
   /** True when the pattern matches somewhere in `input`. */
   test(input: string): boolean {
@@ -44,15 +31,19 @@ export class SafeRegex {
   toJSON(): string {
     return `/${this.source}/`;
   }
-
-  toString(): string {
-    return `/${this.source}/`;
-  }
 }
 
-/** Compiles a user pattern for linear-time matching; throws `REGEX_INVALID`. */
+/** Compiles a user pattern for linear-time matching; throws `REGEX_INVALID` saying what is wrong with it. */
 export function compileSafeRegex(pattern: string): SafeRegex {
-  return SafeRegex.compile(pattern);
+  if (typeof pattern !== 'string') throw new BasegateError('REGEX_INVALID', `expected a regular expression, found ${typeof pattern}`);
+  if (pattern.length > MAX_PATTERN_LENGTH) {
+    throw new BasegateError('REGEX_INVALID', `expected a regular expression of at most ${MAX_PATTERN_LENGTH} characters, found ${pattern.length}`);
+  }
+  try {
+    return new SafeRegex(pattern, RE2JS.compile(pattern));
+  } catch (err) {
+    throw new BasegateError('REGEX_INVALID', `expected a regular expression (RE2 syntax), found ${JSON.stringify(pattern)}: ${(err as Error).message}${hint(pattern, (err as Error).message)}`);
+  }
 }
 
 /** What to write instead of the JavaScript-only constructs RE2 refuses. */

@@ -25,7 +25,7 @@ import { contextTelemetry, type Telemetry } from './telemetry';
 import { withTelemetry } from './telemetry-scope';
 
 /** Delayed re-sends of one message before a temporary condition counts as a failure: 1+2+4+8+16+32 min, about an hour. */
-export const MAX_DELAYED_ATTEMPTS = 6;
+const MAX_DELAYED_ATTEMPTS = 6;
 const FIRST_DELAY_SECONDS = 60;
 const MAX_DELAY_SECONDS = 3600;
 
@@ -86,7 +86,7 @@ export async function runQueueMessage<K extends MessageKind>(
 }
 
 /** Seconds to wait before the next attempt: what the registry asked for, else 1, 2, 4... minutes, at most an hour. */
-export function delayFor(attempt: number, err: unknown): number {
+function delayFor(attempt: number, err: unknown): number {
   const asked = err instanceof RegistryError && err.retryAfter !== undefined ? err.retryAfter : 0;
   return Math.min(MAX_DELAY_SECONDS, Math.max(asked, FIRST_DELAY_SECONDS * 2 ** attempt));
 }

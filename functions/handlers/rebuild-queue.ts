@@ -6,7 +6,6 @@
 import type { InvocationContext } from '@azure/functions';
 import { BasegateError } from '../errors';
 import { MessageRefused } from '../pipeline/messages';
-import { promotionId, rebuildKey, type RebuildRecord } from '../pipeline/records';
 import { runRebuild } from '../pipeline/rebuild';
 import type { StageRuntime } from '../pipeline/stage-runtime';
 import { runQueueMessage } from './queue-invocation';
@@ -16,10 +15,7 @@ export async function rebuildQueue(message: unknown, context: InvocationContext,
   await runQueueMessage('rebuild', ['rebuild'] as const, message, context, runtime, async ({ message: m, image, telemetry }) => {
     const dependent = image.dependents.find((d) => d.id === m.dependent);
     if (!dependent) throw new MessageRefused('MESSAGE_UNTRACKED', `dependent ${JSON.stringify(m.dependent)} is not configured for ${image.id}`);
-    const key = rebuildKey(promotionId(m.event), dependent.id);
-    const before = (await runtime.deps.state.get<RebuildRecord>('rebuild', key))?.value.status;
-    const record = await runRebuild({ image, tag: m.tag, dependent, event: m.event, correlationId: m.correlationId }, runtime.deps);
-    const now = before !== record.status && (record.status === 'sent' || record.status === 'skipped');
+    const { record, settledHere: now } = await runRebuild({ image, tag: m.tag, dependent, event: m.event, correlationId: m.correlationId }, runtime.deps);
     if (now) telemetry.metric('rebuilds', 1, { dependent: dependent.id, status: record.status });
     telemetry.decision({ stage: 'rebuild', outcome: now || record.status !== 'sent' ? record.status : 'sent-already', imageId: image.id, tag: m.tag, digest: m.event.digest, correlationId: m.correlationId, dependent: dependent.id, runId: record.runId, reason: record.lastError });
     if (record.status === 'retry' || record.status === 'sending') {

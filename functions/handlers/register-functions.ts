@@ -17,7 +17,7 @@ import { validateQueue } from './validate-queue';
 export type FunctionsRegistrar = Pick<typeof FunctionsApp, 'timer' | 'storageQueue'>;
 
 /** The function names, as the host and App Insights show them. */
-export const QUEUE_FUNCTIONS = { detect: 'detect', validate: 'validate', promote: 'promote', rebuild: 'rebuild', poisonWatch: 'poisonWatch' } as const;
+const QUEUE_FUNCTIONS = { detect: 'detect', validate: 'validate', promote: 'promote', rebuild: 'rebuild', poisonWatch: 'poisonWatch' } as const;
 
 /** Registers the timers and queue triggers; `runtime` is awaited per invocation (its owner builds it once). */
 export function registerFunctions(app: FunctionsRegistrar, schedules: { detectSchedule: string; poisonSchedule: string }, runtime: () => Promise<StageRuntime>): void {

@@ -13,7 +13,7 @@ import { imageManifestSchema, indexSchema, type Descriptor } from './schema';
  * nested thousands deep is refused before anything parses or walks it (distribution's Go
  * decoder stops at 10,000; other consumers of the promoted copy may stop much earlier).
  */
-export const MAX_JSON_DEPTH = 64;
+const MAX_JSON_DEPTH = 64;
 
 /** Throws `MANIFEST_TOO_DEEP` when the JSON text nests arrays and objects deeper than {@link MAX_JSON_DEPTH}; one pass, no parsing. */
 export function checkJsonDepth(bytes: Uint8Array, what: string): void {

@@ -51,8 +51,8 @@ export async function detectAndFanOut(image: TrackedImage, request: { tag?: stri
       if (check.tag !== '*') await setTagStatus(deps.state, image, check.tag, 'failed', check.error);
       return { ...base, action: 'failed', reason: check.error, temporary: check.temporary };
     }
-    await recordCheck(image, check, deps, correlationId);
-    const { needed, reason } = await needsValidation(image, check.tag, check.digest, deps);
+    const tagState = await recordCheck(image, check, deps, correlationId);
+    const { needed, reason } = await needsValidation(image, tagState, check.digest, deps);
     if (!needed) return { ...base, action: 'none', reason };
     await deps.queue.send(newMessage('validate', { imageId: image.id, tag: check.tag, digest: check.digest, correlationId }));
     return { ...base, action: 'validate', reason };

@@ -52,12 +52,12 @@ export interface MessageFailure {
 }
 
 /** SHA-256 of a message text. */
-export function messageHash(text: string): string {
+function messageHash(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
 /** Key of a poison record: the stage and the message's hash. */
-export function poisonKey(stage: QueueStage, hash: string): string {
+function poisonKey(stage: QueueStage, hash: string): string {
   return `${stage}|${hash}`;
 }
 

@@ -53,8 +53,14 @@ export function rebuildEvent(image: TrackedImage, tag: string, outcome: Promotio
   };
 }
 
-/** Triggers one dependent for one promoted digest unless that already happened; returns the record. */
-export async function runRebuild(job: RebuildJob, deps: RebuildDeps): Promise<RebuildRecord> {
+/** What {@link runRebuild} left: the record, and whether this call is the one that settled it (sent or skipped). */
+export interface RebuildRun {
+  record: RebuildRecord;
+  settledHere: boolean;
+}
+
+/** Triggers one dependent for one promoted digest unless that already happened. */
+export async function runRebuild(job: RebuildJob, deps: RebuildDeps): Promise<RebuildRun> {
   const key = rebuildKey(promotionId(job.event), job.dependent.id);
   const now = () => deps.clock.now();
   let claimed = false;
@@ -73,7 +79,7 @@ export async function runRebuild(job: RebuildJob, deps: RebuildDeps): Promise<Re
       at: now().toISOString(),
     };
   });
-  if (!claimed) return claim!;
+  if (!claimed) return { record: claim!, settledHere: false };
 
   const retry = deps.retry ?? DEFAULT_RETRY;
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -88,7 +94,7 @@ export async function runRebuild(job: RebuildJob, deps: RebuildDeps): Promise<Re
       const record: RebuildRecord = { ...claim!, status: outcome.status === 'skipped' ? 'skipped' : 'sent', attempts, runId: outcome.runId, detail: outcome.detail, at: now().toISOString() };
       await deps.state.put('rebuild', key, record);
       await audit(deps, job, record);
-      return record;
+      return { record, settledHere: true };
     } catch (err) {
       lastError = describeError(err);
       temporary = isTemporary(err);
@@ -105,7 +111,7 @@ export async function runRebuild(job: RebuildJob, deps: RebuildDeps): Promise<Re
   };
   await deps.state.put('rebuild', key, record);
   await audit(deps, job, record);
-  return record;
+  return { record, settledHere: false };
 }
 
 async function audit(deps: RebuildDeps, job: RebuildJob, record: RebuildRecord): Promise<void> {

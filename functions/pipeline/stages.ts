@@ -85,9 +85,11 @@ export async function owedRebuilds(image: TrackedImage, promotion: string, state
   });
 }
 
-/** Whether a digest detect saw under a tag still needs the validate stage, and why not when it does not. */
-export async function needsValidation(image: TrackedImage, tag: string, digest: string, deps: { state: StateStore; clock: Clock }): Promise<{ needed: boolean; reason: string }> {
-  const tagState = (await deps.state.get<TagState>('tag', tagKey(image.id, tag)))?.value;
+/**
+ * Whether a digest detect saw under a tag still needs the validate stage, and why not when it does not.
+ * `tagState` is the tag's record as detect just wrote it (detect.ts recordCheck): not read again.
+ */
+export async function needsValidation(image: TrackedImage, tagState: TagState | undefined, digest: string, deps: { state: StateStore; clock: Clock }): Promise<{ needed: boolean; reason: string }> {
   if (tagState?.promoted?.sourceDigest === digest) return { needed: false, reason: 'promoted' };
   if (tagState?.rolledBackFrom === digest) return { needed: false, reason: 'rolled back from this digest' };
   const verdict = (await deps.state.get<Verdict>('verdict', digestKey(image.id, digest)))?.value;

@@ -115,7 +115,7 @@ async function rebuildAll(image: TrackedImage, tag: string, outcome: PromotionOu
   const event = rebuildEvent(image, tag, outcome, deps.clock);
   return Promise.all(
     image.dependents.map(async (dependent) => {
-      const record = await runRebuild({ image, tag, dependent, event }, deps);
+      const { record } = await runRebuild({ image, tag, dependent, event }, deps);
       return { dependent: dependent.id, status: record.status, runId: record.runId, error: record.lastError };
     }),
   );

@@ -92,7 +92,7 @@ export class FileStateStore implements StateStore {
     const audit = new JsonlAuditLog(resolved.auditFile, resolved.warn);
     if (resolved.readOnly) {
       const store = new FileStateStore(absolute, resolved, undefined, audit);
-      await store.load();
+      await store.ready(); // remembers the identity it read, so the first call does not read the file again
       return store;
     }
     await fs.mkdir(path.dirname(absolute), { recursive: true });

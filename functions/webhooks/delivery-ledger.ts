@@ -20,7 +20,7 @@ export interface DeliveryRecord {
 }
 
 /** How long a delivery is remembered: the freshness window either way. */
-export const DELIVERY_RETENTION_MS = 2 * MAX_DELIVERY_AGE_MS;
+const DELIVERY_RETENTION_MS = 2 * MAX_DELIVERY_AGE_MS;
 /** Deletions per prune, so one request never pays for a long backlog. */
 const PRUNE_BATCH = 50;
 

@@ -16,8 +16,8 @@ import { checkPayload, type IgnoredEvent, type PushEvent, type WebhookDelivery }
 import { badRequest } from './request-rejected';
 import { acrPushSchema, cloudEventSchema, eventGridEventSchema, subscriptionValidationSchema } from './schema';
 
-export const IMAGE_PUSHED = 'Microsoft.ContainerRegistry.ImagePushed';
-export const SUBSCRIPTION_VALIDATION = 'Microsoft.EventGrid.SubscriptionValidationEvent';
+const IMAGE_PUSHED = 'Microsoft.ContainerRegistry.ImagePushed';
+const SUBSCRIPTION_VALIDATION = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 
 /** What the Event Grid endpoint expects, for error messages. */
 export const EVENT_GRID_EXPECTED = `Event Grid events (an array of {"id", "eventType", "data"}) or CloudEvents 1.0 ({"specversion": "1.0", "id", "type", "source", "data"}) of type ${IMAGE_PUSHED}`;

@@ -23,7 +23,7 @@ export const MAX_DELIVERY_AGE_MS = 5 * 60 * 1000;
 const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** The signed bytes: `<timestamp>.<delivery>.<body>`. */
-export function signedBytes(timestamp: string, deliveryId: string, body: Buffer): Buffer {
+function signedBytes(timestamp: string, deliveryId: string, body: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${timestamp}.${deliveryId}.`, 'utf8'), body]);
 }
 

@@ -11,14 +11,10 @@ import { APP_SETTINGS } from '../config/app-settings';
 /** A sender that has its own secret. */
 export type SecretSender = 'dockerhub' | 'acr' | 'generic';
 
-/** The app setting that configures the secret of each sender. */
-export const WEBHOOK_SECRET_SETTINGS: Readonly<Record<SecretSender, string>> = {
-  dockerhub: APP_SETTINGS.webhookSecretUri,
-  acr: APP_SETTINGS.webhookSecretUri,
-  generic: APP_SETTINGS.webhookSecretUri,
-};
+/** The app setting that configures the secret of every sender: one shared secret (functions/handlers/http-runtime.ts). */
+export const WEBHOOK_SECRET_SETTING = APP_SETTINGS.webhookSecretUri;
 
 /** How the 401 tells the operator to configure the secret of `sender`. */
 export function secretNotConfigured(sender: SecretSender): string {
-  return `no ${sender} webhook secret is configured: set the app setting ${WEBHOOK_SECRET_SETTINGS[sender]} to the Key Vault URI of the webhook secret; until then every ${sender} delivery is refused`;
+  return `no ${sender} webhook secret is configured: set the app setting ${WEBHOOK_SECRET_SETTING} to the Key Vault URI of the webhook secret; until then every ${sender} delivery is refused`;
 }

@@ -7,18 +7,18 @@
  * sent), and every output is grepped for every planted secret: stdout, stderr, error messages,
  * the state file and the audit log.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli, type CliResult } from '../helpers/cli-run';
+import { runCliChild } from '../helpers/cli-child';
+import { targetRegistry } from '../helpers/cli-workspace';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
 import { pushImage, synthImage } from '../helpers/image-synth';
 import { startRegistry, type RegistryServer } from '../servers/registry-server';
-import { testEnv, uniqueRepo } from '../servers/test-env';
+import { uniqueRepo } from '../servers/test-env';
 import { startScriptedServer, type ScriptedServer } from '../servers/scripted-http-server';
 
-const ROOT = path.join(__dirname, '..', '..');
 const nonce = Math.random().toString(36).slice(2, 10);
 const S = {
   targetPassword: `tgt-pw-${nonce}`,
@@ -32,18 +32,18 @@ let targetProxy: FaultProxy;
 let hooks: ScriptedServer;
 let dir: string;
 const repo = uniqueRepo('secrets');
-const token = () => testEnv().registries.token;
-const tokenUser = () => Object.entries(token().users)[0];
+/** The shared token-auth registry, the source here. */
+const token = targetRegistry;
 
 /** Every planted secret, and the forms they travel in (Basic credentials are base64). */
 function planted(): string[] {
-  const [user, password] = tokenUser();
+  const { username: user, password } = token();
   const basic = (u: string, p: string) => Buffer.from(`${u}:${p}`).toString('base64');
   return [S.targetPassword, S.hookSecret, S.hookToken, password, basic('basegate', S.targetPassword), basic(user, password)];
 }
 
 function env(overrides: Record<string, string> = {}): Record<string, string> {
-  return { SECRETS_TARGET_PW: S.targetPassword, SECRETS_SOURCE_PW: tokenUser()[1], SECRETS_HOOK_SECRET: S.hookSecret, SECRETS_HOOK_TOKEN: S.hookToken, ...overrides };
+  return { SECRETS_TARGET_PW: S.targetPassword, SECRETS_SOURCE_PW: token().password, SECRETS_HOOK_SECRET: S.hookSecret, SECRETS_HOOK_TOKEN: S.hookToken, ...overrides };
 }
 
 async function cli(what: string, vars: Record<string, string>, ...argv: string[]): Promise<CliResult> {
@@ -60,21 +60,10 @@ async function cli(what: string, vars: Record<string, string>, ...argv: string[]
 }
 
 /** The real CLI in a child process: catches anything printed outside the Output interface (warnings, stray logs). */
-function child(what: string, vars: Record<string, string>, ...argv: string[]): Promise<number | null> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, ['-r', path.join(ROOT, 'test', 'helpers', 'ts-register.cjs'), path.join(ROOT, 'functions', 'cli.ts'), ...argv], {
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...vars },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => (out += d));
-    p.stderr.on('data', (d: Buffer) => (out += d));
-    p.once('error', reject);
-    p.once('close', (code) => {
-      outputs.push({ what, text: out });
-      resolve(code);
-    });
-  });
+async function child(what: string, vars: Record<string, string>, ...argv: string[]): Promise<number> {
+  const run = await runCliChild(argv, vars);
+  outputs.push({ what: `${what} stdout`, text: run.stdout }, { what: `${what} stderr`, text: run.stderr });
+  return run.code;
 }
 
 function writeConfig(name: string, hookPath = '/hook'): string {
@@ -83,7 +72,7 @@ function writeConfig(name: string, hookPath = '/hook'): string {
     file,
     [
       'registries:',
-      `  "${sourceProxy.host}": { username: ${tokenUser()[0]}, password: "\${SECRETS_SOURCE_PW}" }`,
+      `  "${sourceProxy.host}": { username: ${token().username}, password: "\${SECRETS_SOURCE_PW}" }`,
       `  "${targetProxy.host}": { username: basegate, password: "\${SECRETS_TARGET_PW}" }`,
       'target:',
       `  registry: "${targetProxy.host}"`,
@@ -115,8 +104,7 @@ beforeAll(async () => {
     startFaultProxy({ upstream: `http://${target.host}` }),
     startScriptedServer({ name: 'echoing receiver' }),
   ]);
-  const [user, password] = tokenUser();
-  await pushImage({ host: token().host, username: user, password }, repo, ['1.0'], synthImage({ seed: repo, platforms: ['linux/amd64'], layers: 1 }));
+  await pushImage(token(), repo, ['1.0'], synthImage({ seed: repo, platforms: ['linux/amd64'], layers: 1 }));
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'basegate-secrets-'));
 });
 

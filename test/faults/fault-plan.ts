@@ -83,12 +83,12 @@ export function roundSeed(base: number, round: number): number {
 }
 
 /** Blobs one image has: per platform a config and its layers (the shared base layer included). */
-export function blobCount(image: PlannedImage, sharedBase: boolean): number {
+function blobCount(image: PlannedImage, sharedBase: boolean): number {
   return image.platforms.length * (image.layers + 1 + (sharedBase ? 1 : 0));
 }
 
 /** Manifests one image has: an index and its children, or a single manifest. */
-export function manifestCount(image: PlannedImage): number {
+function manifestCount(image: PlannedImage): number {
   return image.platforms.length > 1 ? image.platforms.length + 1 : 1;
 }
 

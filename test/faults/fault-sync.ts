@@ -6,14 +6,12 @@
  *   SIGKILLs mid-promotion.
  * Everything either prints is kept, to be grepped for the planted secrets.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { composeCli } from '../../functions/cli/compose';
 import { sync, type SyncReport } from '../../functions/pipeline/sync';
+import { spawnCli, type CliChild } from '../helpers/cli-child';
 import { CLIENT_TIMEOUT_MS } from './fault-rules';
 import type { FaultWorld, RoundSetup } from './fault-world';
-
-const ROOT = path.join(__dirname, '..', '..');
 
 /** The client the in-process syncs use: timeouts the slow faults exceed, short backoffs. */
 const REGISTRY_OPTIONS = {
@@ -34,35 +32,16 @@ export async function syncInProcess(world: FaultWorld, setup: RoundSetup): Promi
   }
 }
 
-export interface ChildRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Holds the running child so the kill fault can reach it. */
 export class ChildSlot {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   kills = 0;
 
-  /** Runs `basegate sync --json` on the round's config as a separate node process. */
-  run(world: FaultWorld, setup: RoundSetup): Promise<ChildRun> {
-    const child = spawn(
-      process.execPath,
-      ['-r', path.join(ROOT, 'test', 'helpers', 'ts-register.cjs'), path.join(ROOT, 'functions', 'cli.ts'), 'sync', '--config', setup.configFile, '--state', setup.stateFile, '--json'],
-      { cwd: setup.dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...world.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+  /** Runs `basegate sync --json` on the round's config as a separate node process, with the round's environment added. */
+  run(world: FaultWorld, setup: RoundSetup): CliChild['done'] {
+    const { child, done } = spawnCli(['sync', '--config', setup.configFile, '--state', setup.stateFile, '--json'], world.env);
     this.child = child;
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const done = new Promise<ChildRun>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
-    });
     this.exited = done.then(() => undefined);
     return done.finally(() => (this.child = undefined));
   }

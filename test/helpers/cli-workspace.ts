@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RawTarget } from './raw-registry';
-import { testEnv } from '../servers/test-env';
+import { registryLogin, testEnv } from '../servers/test-env';
 
 /** The shared anonymous registry, where tests seed upstream images. */
 export function upstreamRegistry(): RawTarget {
@@ -16,9 +16,7 @@ export function upstreamRegistry(): RawTarget {
 
 /** The token-auth registry promoted into, with its credentials. */
 export function targetRegistry(): Required<RawTarget> {
-  const t = testEnv().registries.token;
-  const [username, password] = Object.entries(t.users)[0];
-  return { host: t.host, username, password };
+  return registryLogin('token');
 }
 
 /** A temp directory for one test's config and state. */

@@ -42,7 +42,7 @@ export interface FixtureOptions {
 }
 
 /** A timer firing on schedule. */
-export function timerTick(isPastDue = false): Timer {
+function timerTick(isPastDue = false): Timer {
   const now = new Date().toISOString();
   return { isPastDue, schedule: { adjustForDST: true }, scheduleStatus: { last: now, next: now, lastUpdated: now } };
 }

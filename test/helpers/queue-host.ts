@@ -6,7 +6,7 @@
  * - the decoded text is handed to the function JSON-parsed when it parses, else as a string;
  * - `maxDequeueCount`: a message whose delivery fails on its last allowed dequeue (or arrives
  *   already past it) is copied to `<queue>-poison` and deleted; an earlier failure makes it
- *   visible again after the retry delay (host.json's visibilityTimeout is minutes; tests pass 0);
+ *   visible again at once (host.json's visibilityTimeout is minutes: too long for a test);
  * - `batchSize`: at most that many messages are received and run at once.
  * Handlers get a real `InvocationContext` with the trigger metadata the host sets.
  */
@@ -26,8 +26,8 @@ export interface HostQueueConfig {
 }
 
 /** Reads host.json with the host's documented defaults. */
-export function readHostJson(file = HOST_JSON): HostQueueConfig {
-  const queues = JSON.parse(fs.readFileSync(file, 'utf8'))?.extensions?.queues ?? {};
+function readHostJson(): HostQueueConfig {
+  const queues = JSON.parse(fs.readFileSync(HOST_JSON, 'utf8'))?.extensions?.queues ?? {};
   return { messageEncoding: queues.messageEncoding ?? 'base64', maxDequeueCount: queues.maxDequeueCount ?? 5, batchSize: queues.batchSize ?? 16 };
 }
 
@@ -65,9 +65,8 @@ export class QueueHost {
   constructor(
     private readonly service: QueueServiceClient,
     private readonly functions: HostedFunction[],
-    private readonly options: { retryVisibilitySeconds?: number; hostJson?: string } = {},
   ) {
-    this.config = readHostJson(options.hostJson);
+    this.config = readHostJson();
   }
 
   /** A real InvocationContext whose logs land in {@link logs}. */
@@ -126,7 +125,7 @@ export class QueueHost {
         return this.poison(queue, m);
       }
       record.outcome = 'failed';
-      await queue.updateMessage(m.messageId, m.popReceipt, undefined, this.options.retryVisibilitySeconds ?? 0);
+      await queue.updateMessage(m.messageId, m.popReceipt, undefined, 0);
     }
   }
 

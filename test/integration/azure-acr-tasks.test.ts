@@ -12,7 +12,7 @@ import { runAcrTask, runRequestBody, scheduleAcrTask } from '../../functions/azu
 import { createArmClient } from '../../functions/azure/arm-client';
 import { ArmClients } from '../../functions/azure/arm-clients';
 import { AcrDiscoverRebuildTrigger } from '../../functions/azure/acr-discover-rebuild-trigger';
-import type { RebuildEvent } from '../../functions/pipeline/ports';
+import { promotedEvent } from '../helpers/promoted-event';
 import { staticCredential } from '../helpers/static-credential';
 import { ArmContractFake } from '../servers/arm-contract-fake';
 import { jsonBody } from '../servers/https-contract-server';
@@ -135,15 +135,7 @@ describe('the discover: dependent against the ARM contract fake', () => {
   let fake: ArmContractFake;
   let appRegistry: string;
   let arm: ArmClients;
-  const event: RebuildEvent = {
-    event: 'base-image-promoted',
-    image: 'docker.io/library/node:20-alpine',
-    tag: '20-alpine',
-    digest: DIGEST,
-    target: `${BASE}/base/node@${DIGEST}`,
-    immutableTag: '20-alpine-abababababab',
-    time: '2026-03-01T12:00:00.000Z',
-  };
+  const event = promotedEvent('ab', { registry: BASE });
 
   beforeAll(async () => {
     fake = await ArmContractFake.start();

@@ -17,18 +17,12 @@ import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { pushImage, pushReferrer, synthImage, type SynthImage } from '../helpers/image-synth';
 import { copyLayoutFixture, type LayoutFixture } from '../helpers/oci-layout-fixture';
 import { rawGetBlob, rawGetManifest, rawPushManifest, rawTags, type RawTarget } from '../helpers/raw-registry';
-import { testEnv, uniqueRepo } from '../servers/test-env';
+import { registryLogin, testEnv, uniqueRepo } from '../servers/test-env';
 
 const env = () => testEnv().registries;
 const anonymous = (): RawTarget => ({ host: env().anonymous.host });
-const basic = (): RawTarget => {
-  const [username, password] = Object.entries(env().basic.users)[0];
-  return { host: env().basic.host, username, password };
-};
-const token = (): RawTarget => {
-  const [username, password] = Object.entries(env().token.users)[0];
-  return { host: env().token.host, username, password };
-};
+const basic = (): RawTarget => registryLogin('basic');
+const token = (): RawTarget => registryLogin('token');
 
 let remote: RemoteRegistry;
 let proxy: FaultProxy;

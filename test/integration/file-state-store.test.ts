@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FileStateStore } from '../../functions/state/file-state-store';
+import { codeOf } from '../helpers/code-of';
 
 const CHILD = path.join(__dirname, '..', 'helpers', 'state-store-child.ts');
 const REGISTER = path.join(__dirname, '..', 'helpers', 'ts-register.cjs');
@@ -47,15 +48,6 @@ function tryInChild(): { ok?: boolean; code?: string; message?: string } {
   const result = spawnSync(process.execPath, ['-r', REGISTER, CHILD, 'try', file], { encoding: 'utf8', timeout: 30_000 });
   if (result.status !== 0) throw new Error(`child failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as { ok?: boolean; code?: string };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
 }
 
 describe('FileStateStore lock', () => {

@@ -12,14 +12,26 @@ import { functionsAppFixture, peekDecoded, type FunctionsAppFixture } from '../h
 import { pushImage, synthImage } from '../helpers/image-synth';
 import { rawGetManifest, rawTags } from '../helpers/raw-registry';
 import { startFaultProxy } from '../helpers/fault-proxy';
-import { testEnv, uniqueRepo } from '../servers/test-env';
+import { registryLogin, testEnv, uniqueRepo } from '../servers/test-env';
 import { startWebhookReceiver, type WebhookReceiver } from '../servers/webhook-receiver';
 
 const upstream = () => ({ host: testEnv().registries.anonymous.host });
-const target = () => {
-  const t = testEnv().registries.token;
-  const [username, password] = Object.entries(t.users)[0];
-  return { host: t.host, username, password };
+const target = () => registryLogin('token');
+
+/** basegate.yaml tracking `<source>/<repo>:a` into the token-auth registry, with `extra` lines under the image. */
+const configFor = (source: string, extra: string[] = []) => {
+  const t = target();
+  return [
+    'registries:',
+    `  "${t.host}": { username: ${t.username}, password: "\${TARGET_PASSWORD}" }`,
+    'target:',
+    `  registry: "${t.host}"`,
+    'images:',
+    `  - source: ${source}/${repo}`,
+    '    tags: [a]',
+    `    repository: ${targetRepo}`,
+    ...extra,
+  ].join('\n');
 };
 
 let receiver: WebhookReceiver;
@@ -36,21 +48,9 @@ afterAll(async () => {
 beforeEach(async () => {
   repo = uniqueRepo('upstream');
   targetRepo = uniqueRepo('base');
-  const t = target();
   app = await functionsAppFixture({
-    env: { TARGET_PASSWORD: t.password },
-    config: [
-      'registries:',
-      `  "${t.host}": { username: ${t.username}, password: "\${TARGET_PASSWORD}" }`,
-      'target:',
-      `  registry: "${t.host}"`,
-      'images:',
-      `  - source: ${upstream().host}/${repo}`,
-      '    tags: [a]',
-      `    repository: ${targetRepo}`,
-      '    dependents:',
-      `      - webhook: { url: "${receiver.url}/hooks/base" }`,
-    ].join('\n'),
+    env: { TARGET_PASSWORD: target().password },
+    config: configFor(upstream().host, ['    dependents:', `      - webhook: { url: "${receiver.url}/hooks/base" }`]),
   });
 });
 afterEach(() => {
@@ -58,7 +58,15 @@ afterEach(() => {
   receiver.assertDone();
 });
 
-const logs = (prefix: string) => app.host.logs.filter((l) => l.message.startsWith(prefix)).map((l) => JSON.parse(l.message.slice(prefix.length + 1)) as Record<string, unknown>);
+const logs = (prefix: string, fixture = app) => fixture.host.logs.filter((l) => l.message.startsWith(prefix)).map((l) => JSON.parse(l.message.slice(prefix.length + 1)) as Record<string, unknown>);
+
+/** A timer tick drained to the end: the tag promoted, the dependent told once. */
+async function promoteOnce(): Promise<void> {
+  await app.runTimer('detect');
+  receiver.expectDelivery();
+  await app.host.drain();
+  receiver.assertDone();
+}
 
 describe('the queue flow through Azurite', () => {
   it('timer → validate → promote → rebuild: the digest is promoted with both tags, the dependent told once, the correlation id followed', async () => {
@@ -114,10 +122,7 @@ describe('the queue flow through Azurite', () => {
   it('a promote and a rebuild message delivered twice, and another timer tick, change nothing', async () => {
     const image = synthImage({ seed: `${repo}-1`, layers: 1 });
     await pushImage(upstream(), repo, ['a'], image);
-    await app.runTimer('detect');
-    receiver.expectDelivery();
-    await app.host.drain();
-    receiver.assertDone();
+    await promoteOnce();
     const imageId = app.runtime.images[0].id;
     const rebuildKeyOf = (digest: string) => rebuildKey(promotionId({ target: app.runtime.images[0].target.withDigest(digest).toString(), tag: 'a' }), app.runtime.images[0].dependents[0].id);
     const rebuildBefore = await app.runtime.state.get<RebuildRecord>('rebuild', rebuildKeyOf(image.digest));
@@ -149,10 +154,7 @@ describe('the queue flow through Azurite', () => {
     const first = synthImage({ seed: `${repo}-1`, layers: 1 });
     const second = synthImage({ seed: `${repo}-2`, layers: 1 });
     await pushImage(upstream(), repo, ['a'], first);
-    await app.runTimer('detect');
-    receiver.expectDelivery();
-    await app.host.drain();
-    receiver.assertDone();
+    await promoteOnce();
 
     await pushImage(upstream(), repo, ['a'], second);
     await app.runTimer('detect');
@@ -170,10 +172,7 @@ describe('the queue flow through Azurite', () => {
 
   it('upstream throttling is a delay, not a failure: the promote message comes back later, and throttled requests are counted', async () => {
     const proxy = await startFaultProxy({ upstream: `http://${upstream().host}`, rules: [{ name: '429 on blobs', method: 'GET', path: /\/blobs\//, respond: { status: 429, headers: { 'retry-after': '120' } } }] });
-    const throttled = await functionsAppFixture({
-      env: { TARGET_PASSWORD: target().password },
-      config: ['registries:', `  "${target().host}": { username: ${target().username}, password: "\${TARGET_PASSWORD}" }`, 'target:', `  registry: "${target().host}"`, 'images:', `  - source: ${proxy.host}/${repo}`, '    tags: [a]', `    repository: ${targetRepo}`].join('\n'),
-    });
+    const throttled = await functionsAppFixture({ env: { TARGET_PASSWORD: target().password }, config: configFor(proxy.host) });
     try {
       await pushImage(upstream(), repo, ['a'], synthImage({ seed: `${repo}-t`, layers: 1 }));
       await throttled.runTimer('detect');
@@ -188,9 +187,9 @@ describe('the queue flow through Azurite', () => {
       const promoteQueue = throttled.service.getQueueClient(throttled.names.promote);
       expect((await promoteQueue.getProperties()).approximateMessagesCount).toBe(1);
       expect((await promoteQueue.peekMessages()).peekedMessageItems).toEqual([]); // invisible for now
-      const decisions = throttled.host.logs.filter((l) => l.message.startsWith('basegate.decision')).map((l) => JSON.parse(l.message.slice(18)));
+      const decisions = logs('basegate.decision', throttled);
       expect(decisions).toContainEqual(expect.objectContaining({ stage: 'promote', outcome: 'delayed', attempt: 1, delaySeconds: 120 }));
-      const metrics = throttled.host.logs.filter((l) => l.message.startsWith('basegate.metric')).map((l) => JSON.parse(l.message.slice(16)));
+      const metrics = logs('basegate.metric', throttled);
       expect(metrics).toContainEqual(expect.objectContaining({ name: 'basegate.throttled', reason: 'status', host: proxy.host }));
       expect(await rawTags(target(), targetRepo).catch(() => [])).toEqual([]);
     } finally {

@@ -11,7 +11,7 @@ import { runCli } from '../helpers/cli-run';
 import { startFaultProxy, type FaultProxy } from '../helpers/fault-proxy';
 import { pushImage, synthImage } from '../helpers/image-synth';
 import { rawTags } from '../helpers/raw-registry';
-import { testEnv, uniqueRepo } from '../servers/test-env';
+import { registryLogin, testEnv, uniqueRepo } from '../servers/test-env';
 
 const PASSWORD_VAR = 'HOSTILE_TARGET_PASSWORD';
 /** A credential typed into hostile configs: it must never come back in any output. */
@@ -23,11 +23,7 @@ let configFile: string;
 let good: string;
 const repo = uniqueRepo('hostile');
 const targetRepo = uniqueRepo('hostile-base');
-const target = () => {
-  const t = testEnv().registries.basic;
-  const [username, password] = Object.entries(t.users)[0];
-  return { host: t.host, username, password };
-};
+const target = () => registryLogin('basic');
 const stateFiles = () => ['state.json', 'audit.jsonl', 'state.json.lock'].map((f) => path.join(dir, '.basegate', f));
 const snapshot = () => stateFiles().map((f) => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '(absent)'));
 

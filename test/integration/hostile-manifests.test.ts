@@ -12,7 +12,7 @@ import { OCI_INDEX, OCI_MANIFEST } from '../../functions/oci/media-types';
 import { MAX_MANIFEST_BYTES } from '../../functions/oci/registry/manifest';
 import { runCli } from '../helpers/cli-run';
 import { startFaultProxy, type FaultProxy, type FaultRule } from '../helpers/fault-proxy';
-import { pushImage, synthImage, type SynthImage } from '../helpers/image-synth';
+import { pushImage, synthImage, type SynthImage, type SynthManifest } from '../helpers/image-synth';
 import { rawGetManifest, rawPushManifest, rawTags, sha256 } from '../helpers/raw-registry';
 import { testEnv, uniqueRepo } from '../servers/test-env';
 import { startWebhookReceiver, type WebhookReceiver } from '../servers/webhook-receiver';
@@ -51,6 +51,15 @@ async function pushEdited(repo: string, edit: (manifest: Record<string, unknown>
   const bytes = Buffer.isBuffer(edited) ? edited : Buffer.from(JSON.stringify(edited));
   await rawPushManifest(upstream(), repo, 'v1', OCI_MANIFEST, bytes);
   return { image, bytes, digest: sha256(bytes) };
+}
+
+/** A one-platform index pushed upstream untagged, and a copy of it naming its child by sha512 instead (pushed nowhere). */
+async function pushSha512Index(repo: string): Promise<{ child: SynthManifest; sha512: string; index: Buffer }> {
+  const image = synthImage({ seed: repo, platforms: ['linux/amd64'], layers: 1, index: true });
+  await pushImage(upstream(), repo, [], image);
+  const child = image.manifests[0];
+  const sha512 = `sha512:${createHash('sha512').update(child.bytes).digest('hex')}`;
+  return { child, sha512, index: Buffer.from(image.bytes.toString().replace(child.digest, sha512)) };
 }
 
 /** Syncs a config tracking `repo:v1` through the proxies; returns the tag's report. */
@@ -128,11 +137,7 @@ describe('hostile manifests: failed with a reason, nothing in the target', () =>
 
   it('a child manifest named by another algorithm (sha512) that the upstream cannot serve', async () => {
     const repo = uniqueRepo('hostile-sha512');
-    const image = synthImage({ seed: repo, platforms: ['linux/amd64'], layers: 1, index: true });
-    await pushImage(upstream(), repo, [], image);
-    const child = image.manifests[0];
-    const sha512 = `sha512:${createHash('sha512').update(child.bytes).digest('hex')}`;
-    const index = Buffer.from(image.bytes.toString().replace(child.digest, sha512));
+    const { sha512, index } = await pushSha512Index(repo);
     source.setRules([manifestServed(repo, 'v1', index, OCI_INDEX)]);
     const { code, report, targetRepo } = await syncRepo(repo);
     expect(code).toBe(1);
@@ -143,11 +148,7 @@ describe('hostile manifests: failed with a reason, nothing in the target', () =>
 
   it('a child manifest named by another algorithm (sha512) and served: the target refuses it, nothing is tagged', async () => {
     const repo = uniqueRepo('hostile-sha512-served');
-    const image = synthImage({ seed: repo, platforms: ['linux/amd64'], layers: 1, index: true });
-    await pushImage(upstream(), repo, [], image);
-    const child = image.manifests[0];
-    const sha512 = `sha512:${createHash('sha512').update(child.bytes).digest('hex')}`;
-    const index = Buffer.from(image.bytes.toString().replace(child.digest, sha512));
+    const { child, sha512, index } = await pushSha512Index(repo);
     source.setRules([
       manifestServed(repo, 'v1', index, OCI_INDEX),
       { name: 'sha512 child', path: new RegExp(`/manifests/${sha512}$`), respond: { status: 200, headers: { 'content-type': child.mediaType, 'docker-content-digest': sha512 }, body: child.bytes } },

@@ -9,6 +9,7 @@ import { TableStateStore } from '../../functions/azure/table-state-store';
 import type { AuditRecord, StateStore } from '../../functions/pipeline/ports';
 import { FileStateStore } from '../../functions/state/file-state-store';
 import { MAX_VALUE_CHARS } from '../../functions/state/state-value';
+import { codeOf } from '../helpers/code-of';
 import { testEnv } from '../servers/test-env';
 
 interface Backend {
@@ -41,15 +42,6 @@ const D2 = `sha256:${'2'.repeat(64)}`;
 
 function audit(subject: string, outcome: string, i: number): AuditRecord {
   return { at: new Date(Date.UTC(2020, 0, 1, 0, 0, i)).toISOString(), stage: 'detect', subject, digest: D1, outcome, detail: { i } };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-    return undefined;
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
 }
 
 describe.each([

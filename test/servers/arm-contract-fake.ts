@@ -20,6 +20,7 @@
  * fails on violations and on unused expectations.
  */
 import { randomUUID } from 'node:crypto';
+import { ContractFake } from './contract-fake';
 import type { RawTarget } from '../helpers/raw-registry';
 import { MAX_IMPORT_MANIFESTS, performImport, type ImportOutcome } from './arm-import-copy';
 import { ARM_API_VERSIONS, importImageParametersSchema, runRequestSchema, schemaIssues, type ImportImageParameters, type RunRequestBody } from './arm-schemas';
@@ -73,7 +74,7 @@ interface Operation {
 
 const REGISTRY = '^(/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/Microsoft\\.ContainerRegistry/registries/([^/]+))';
 
-export class ArmContractFake {
+export class ArmContractFake extends ContractFake {
   readonly imports: Array<ArmCall<ImportImageParameters>> = [];
   readonly runRequests: Array<ArmCall<RunRequestBody>> = [];
   private readonly registries = new Map<string, FakeRegistry>();
@@ -85,11 +86,13 @@ export class ArmContractFake {
   private runCounter = 0;
 
   private constructor(
-    private readonly server: HttpsContractServer,
+    server: HttpsContractServer,
     /** The bearer token every request must carry. */
     readonly token: string,
     private readonly taskPageSize: number,
-  ) {}
+  ) {
+    super(server, 'ARM contract fake');
+  }
 
   /** Starts the fake on a free loopback port. */
   static async start(options: { token?: string; taskPageSize?: number } = {}): Promise<ArmContractFake> {
@@ -101,16 +104,7 @@ export class ArmContractFake {
 
   /** `https://127.0.0.1:PORT`: the ARM endpoint to give the SDK. */
   get endpoint(): string {
-    return this.server.url;
-  }
-
-  /** The certificate the SDK must trust. */
-  get ca(): string {
-    return this.server.ca;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.server.requests;
+    return this.url;
   }
 
   get violations(): string[] {
@@ -146,17 +140,16 @@ export class ArmContractFake {
     this.runQueue.push(script);
   }
 
-  /** Throws when a violation was recorded or an expectation was not used. */
-  assertDone(): void {
-    const problems = [...this.server.violations];
+  protected override unmet(): string[] {
+    const problems: string[] = [];
     if (this.importQueue.length > 0) problems.push(`${this.importQueue.length} expected importImage call(s) never came`);
     if (this.runQueue.length > 0) problems.push(`${this.runQueue.length} expected scheduleRun call(s) never came`);
-    if (problems.length > 0) throw new Error(`ARM contract fake:\n- ${problems.join('\n- ')}`);
+    return problems;
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await Promise.allSettled([...this.operations.values()].map((o) => o.outcome));
-    await this.server.close();
+    await super.close();
   }
 
   private routes(): ContractRoute[] {

@@ -1,7 +1,7 @@
 /**
  * What every contract fake over an HTTPS contract server exposes the same way: where it
  * listens, the certificate to trust, the requests it saw, `assertDone()` failing on any
- * violation, and `close()`. Fakes with expectations of their own extend it and add them.
+ * violation, and `close()`. Fakes with expectations of their own report the unmet ones through `unmet()`.
  */
 import type { HttpsContractServer, RecordedRequest } from './https-contract-server';
 
@@ -26,9 +26,15 @@ export abstract class ContractFake {
     return this.server.requests;
   }
 
-  /** Throws when a violation was recorded. */
+  /** Throws when a violation was recorded or an expectation was left unmet. */
   assertDone(): void {
-    if (this.server.violations.length > 0) throw new Error(`${this.label}:\n- ${this.server.violations.join('\n- ')}`);
+    const problems = [...this.server.violations, ...this.unmet()];
+    if (problems.length > 0) throw new Error(`${this.label}:\n- ${problems.join('\n- ')}`);
+  }
+
+  /** Expectations declared but never used, for fakes that take them. */
+  protected unmet(): string[] {
+    return [];
   }
 
   close(): Promise<void> {

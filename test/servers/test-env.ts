@@ -24,6 +24,13 @@ export function testEnv(): TestEnv {
   return cached;
 }
 
+/** A shared registry that needs a login, with the credentials of its first user. */
+export function registryLogin(mode: 'basic' | 'token'): { host: string; username: string; password: string } {
+  const registry = testEnv().registries[mode];
+  const [username, password] = Object.entries(registry.users)[0];
+  return { host: registry.host, username, password };
+}
+
 /** A repository name no other test uses, so tests can share the registries. */
 export function uniqueRepo(prefix = 'test'): string {
   return `${prefix}/${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -5,6 +5,7 @@
  * - file names are kebab-case; no file grows past 400 lines.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 const ROOT = path.join(__dirname, '..', '..');
@@ -27,7 +28,7 @@ const files = sourceFiles(functionsDir);
 const rel = (f: string) => path.relative(ROOT, f);
 
 /** Checks a rule and returns the offending `file: import` pairs. */
-export function violations(list: string[], allowed: (file: string, spec: string) => boolean): string[] {
+function violations(list: string[], allowed: (file: string, spec: string) => boolean): string[] {
   return list.flatMap((f) => importsOf(f).filter((spec) => !allowed(f, spec)).map((spec) => `${rel(f)}: ${spec}`));
 }
 
@@ -55,7 +56,7 @@ describe('architecture', () => {
   });
 
   it('the rule can fail: a pipeline file importing undici is reported', () => {
-    const tmp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'arch-'));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'arch-'));
     const planted = path.join(tmp, 'planted.ts');
     fs.writeFileSync(planted, "import { request } from 'undici';\nimport type { Clock } from './ports';\n");
     expect(violations([planted], (_f, spec) => PIPELINE_MAY_IMPORT.some((r) => r.test(spec)))).toEqual([`${rel(planted)}: undici`]);

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { HttpRequest, InvocationContext, type app as FunctionsApp, type HttpFunctionOptions } from '@azure/functions';
+import { HttpRequest, InvocationContext } from '@azure/functions';
 import { parseConfig } from '../../functions/config/load-config';
 import { trackedImages } from '../../functions/config/tracked-images';
 import { registerHttpRoutes, type HttpRuntime } from '../../functions/handlers/http/register-http-routes';
@@ -18,6 +18,7 @@ import { matchPushes } from '../../functions/webhooks/match-tracked';
 import type { PushEvent } from '../../functions/webhooks/push-event';
 import { RequestRejected } from '../../functions/webhooks/request-rejected';
 import { checkSharedSecret } from '../../functions/webhooks/shared-secret';
+import { recordingApp } from '../helpers/recording-app';
 
 const images = trackedImages(
   parseConfig(
@@ -149,8 +150,7 @@ describe('small refusals', () => {
 });
 
 describe('registerHttpRoutes', () => {
-  const registered = new Map<string, HttpFunctionOptions>();
-  const recordingApp = { http: (name: string, options: HttpFunctionOptions) => void registered.set(name, options) } as unknown as typeof FunctionsApp;
+  const { app, http: registered } = recordingApp();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'basegate-routes-'));
   let state: FileStateStore | undefined;
   let fail = true;
@@ -159,7 +159,7 @@ describe('registerHttpRoutes', () => {
     state ??= await FileStateStore.open(path.join(dir, 'state.json'));
     return { images, state, webhookSecrets: {}, clock: { now: () => new Date(0) }, requestCheck: async () => undefined };
   };
-  registerHttpRoutes(recordingApp, runtime);
+  registerHttpRoutes(app, runtime);
   afterAll(async () => {
     await state?.close();
     fs.rmSync(dir, { recursive: true, force: true });

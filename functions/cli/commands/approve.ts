@@ -10,7 +10,6 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { findImages } from '../find-image';
 import type { Output } from '../output';
-
 import { APPROVE_USAGE } from '../usage';
 
 export async function runApproval(decision: Approval['decision'], argv: string[], out: Output): Promise<number> {

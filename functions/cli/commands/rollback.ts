@@ -11,7 +11,6 @@ import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { findImages } from '../find-image';
 import { shortDigest, type Output } from '../output';
-
 import { ROLLBACK_USAGE } from '../usage';
 
 export async function runRollback(argv: string[], out: Output): Promise<number> {

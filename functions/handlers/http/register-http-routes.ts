@@ -34,7 +34,7 @@ export interface HttpRuntime {
 export type RuntimeHandler = (request: HttpRequest, context: InvocationContext, runtime: HttpRuntime) => Promise<HttpResponseInit>;
 
 /** One route: the function name, its route under `/api`, methods and handler. */
-export interface HttpRoute {
+interface HttpRoute {
   name: string;
   route: string;
   methods: HttpMethod[];
@@ -42,7 +42,7 @@ export interface HttpRoute {
 }
 
 /** Every route the app serves. */
-export const HTTP_ROUTES: readonly HttpRoute[] = [
+const HTTP_ROUTES: readonly HttpRoute[] = [
   { name: 'webhookDockerHub', route: 'webhooks/dockerhub', methods: ['POST'], handler: dockerHubWebhook },
   { name: 'webhookAcr', route: 'webhooks/acr', methods: ['POST'], handler: acrWebhook },
   // OPTIONS: the CloudEvents abuse-protection handshake Event Grid sends before delivering.
@@ -61,7 +61,7 @@ export function registerHttpRoutes(app: typeof FunctionsApp, runtime: () => Prom
 }
 
 /** Adapts a runtime handler to the Functions signature; a runtime that cannot be built is a 503 naming why. */
-export function withRuntime(handler: RuntimeHandler, runtime: () => Promise<HttpRuntime>): HttpHandler {
+function withRuntime(handler: RuntimeHandler, runtime: () => Promise<HttpRuntime>): HttpHandler {
   return async (request, context) => {
     let built: HttpRuntime;
     try {
