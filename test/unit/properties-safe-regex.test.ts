@@ -10,8 +10,23 @@
 import * as fc from 'fast-check';
 import { compileSafeRegex, type SafeRegex } from '../../functions/config/safe-regex';
 
-/** A match on 4,096 characters stays far below this in linear time; the patterns above took seconds on 64. */
-const BUDGET_MS = 250;
+/**
+ * A bound that only tells linear from catastrophic: in linear time a match on 4,096 characters
+ * takes milliseconds, while the patterns above took seconds on 64 with RegExp (minutes on 4,096).
+ * It is generous, and the fastest of three runs counts, so a busy machine or a GC pause cannot fail it.
+ */
+const BUDGET_MS = 2000;
+
+/** The fastest of three runs of `re` on `input`, in milliseconds. */
+function fastestMs(re: SafeRegex, input: string): number {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    re.test(input);
+    best = Math.min(best, performance.now() - started);
+  }
+  return best;
+}
 const ATOMS = ['a', 'b', '-', '.', '\\d', '[a-z]', '[^-]', '\\w', '(a|b)', '(ab)', '(a|ab)', '[0-9a-f]'];
 const QUANTIFIERS = ['', '', '*', '+', '?', '{1,3}', '{0,40}', '{2}'];
 
@@ -67,9 +82,7 @@ describe('compileSafeRegex (property)', () => {
         const re = compiled(p);
         if (!re) return;
         for (const input of adversarial(p, 4096)) {
-          const started = performance.now();
-          re.test(input);
-          const ms = performance.now() - started;
+          const ms = fastestMs(re, input);
           if (ms > slowest.ms) slowest = { ms, pattern: p, length: input.length };
         }
       }),
@@ -82,9 +95,9 @@ describe('compileSafeRegex (property)', () => {
     // Each of these took seconds to minutes on 64–128 characters with RegExp.
     for (const p of ['((ab)?[0-9a-f])*\\d?[a-z]$', '^(.?.?[a-z]b?)+[0-9a-f]{2}a?(ab){0,40}$', '.*.*.*.*.*x', '(a+)+$']) {
       const re = compileSafeRegex(p);
-      const started = performance.now();
-      expect(re.test(`${'ab'.repeat(2048)}!`)).toBe(false);
-      expect(performance.now() - started).toBeLessThan(BUDGET_MS);
+      const input = `${'ab'.repeat(2048)}!`;
+      expect(re.test(input)).toBe(false);
+      expect(fastestMs(re, input)).toBeLessThan(BUDGET_MS);
     }
   });
 });
