@@ -6,13 +6,14 @@
  */
 import type * as approve from './cli/commands/approve';
 import type * as check from './cli/commands/check';
+import type * as diff from './cli/commands/diff';
 import type * as replayPoison from './cli/commands/replay-poison';
 import type * as rollback from './cli/commands/rollback';
 import type * as status from './cli/commands/status';
 import type * as sync from './cli/commands/sync';
 import type * as watch from './cli/commands/watch';
 import type { Output } from './cli/output';
-import { APPROVE_USAGE, CHECK_USAGE, REPLAY_POISON_USAGE, ROLLBACK_USAGE, STATUS_USAGE, SYNC_USAGE, WATCH_USAGE } from './cli/usage';
+import { APPROVE_USAGE, CHECK_USAGE, DIFF_USAGE, REPLAY_POISON_USAGE, ROLLBACK_USAGE, STATUS_USAGE, SYNC_USAGE, WATCH_USAGE } from './cli/usage';
 import { EXIT } from './cli/exit-codes';
 import { consoleOutput } from './cli/output';
 import { BasegateError, ConfigError, describeError } from './errors';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, { usage: string; run: Run }> = {
   status: { usage: STATUS_USAGE, run: (argv, out) => (require('./cli/commands/status') as typeof status).runStatus(argv, out) },
   approve: { usage: APPROVE_USAGE, run: (argv, out) => (require('./cli/commands/approve') as typeof approve).runApproval('approved', argv, out) },
   reject: { usage: APPROVE_USAGE, run: (argv, out) => (require('./cli/commands/approve') as typeof approve).runApproval('rejected', argv, out) },
+  diff: { usage: DIFF_USAGE, run: (argv, out) => (require('./cli/commands/diff') as typeof diff).runDiff(argv, out) },
   rollback: { usage: ROLLBACK_USAGE, run: (argv, out) => (require('./cli/commands/rollback') as typeof rollback).runRollback(argv, out) },
   'replay-poison': { usage: REPLAY_POISON_USAGE, run: (argv, out) => (require('./cli/commands/replay-poison') as typeof replayPoison).runReplayPoison(argv, out) },
 };
