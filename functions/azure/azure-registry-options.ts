@@ -14,7 +14,7 @@ export async function azureRegistryOptions(config: Config, settings: AppSettings
   const hosts: Record<string, RegistryHostOptions> = {};
   for (const [host, r] of Object.entries(config.registries)) {
     const password = r.password ?? (r.passwordSecret ? await resolveSecret({ keyVaultSecret: r.passwordSecret }) : undefined);
-    hosts[host] = { username: r.username, password, insecure: r.insecure, concurrency: r.concurrency, minRemaining: r.minRemaining };
+    hosts[host] = { username: r.username, password, insecure: r.insecure, concurrency: r.concurrency, minRemaining: r.minRemaining, tokenRealms: r.tokenRealms, maxTags: r.maxTags };
   }
   const hub = settings.dockerHub;
   // The config's own Docker Hub credentials win: they are the more specific statement.

@@ -60,7 +60,7 @@ export function registryClientOptions(config: Config, extra: RegistryClientOptio
   const hosts: NonNullable<RegistryClientOptions['hosts']> = {};
   for (const [host, r] of Object.entries(config.registries)) {
     if (r.passwordSecret) throw new ConfigError('passwordSecret (Key Vault) is read by the Azure Functions app; on the CLI give password: ${VAR}', { file: config.file, path: `registries["${host}"].passwordSecret`, code: 'CONFIG_UNSUPPORTED' });
-    hosts[host] = { username: r.username, password: r.password, insecure: r.insecure, concurrency: r.concurrency, minRemaining: r.minRemaining };
+    hosts[host] = { username: r.username, password: r.password, insecure: r.insecure, concurrency: r.concurrency, minRemaining: r.minRemaining, tokenRealms: r.tokenRealms, maxTags: r.maxTags };
   }
   return { ...extra, hosts: { ...hosts, ...(extra.hosts ?? {}) } };
 }

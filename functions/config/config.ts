@@ -19,6 +19,10 @@ export interface RegistryConfig {
   concurrency?: number;
   /** Pause pulls when `ratelimit-remaining` falls below this. */
   minRemaining?: number;
+  /** Token realm hosts allowed beyond the registry's own and the built-in ones (oci/registry/token-realm.ts). */
+  tokenRealms?: string[];
+  /** A tag listing longer than this fails. */
+  maxTags?: number;
 }
 
 /** Promotion through ARM importImage into an Azure Container Registry. */

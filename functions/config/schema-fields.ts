@@ -76,6 +76,9 @@ export const registryResourceIdField = matching(
   'a registry resource id /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.ContainerRegistry/registries/<name>',
 );
 
+/** A host name or `[v6]` with an optional port, no scheme or path (a token realm host). */
+export const hostField = matching(/^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/, 'a host or host:port such as auth.example.com');
+
 /** A non-empty string. */
 export const text = z.string().min(1);
 

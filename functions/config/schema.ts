@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { dependentSchema } from './dependent-schema';
 import { gatesSchema } from './gate-schema';
-import { httpsUrlField, platformField, regexField, registryResourceIdField, semverRangeField, tagField, text } from './schema-fields';
+import { hostField, httpsUrlField, platformField, regexField, registryResourceIdField, semverRangeField, tagField, text } from './schema-fields';
 
 /** How to reach one registry host. */
 const registrySchema = z.strictObject({
@@ -21,6 +21,10 @@ const registrySchema = z.strictObject({
   concurrency: z.int().min(1).max(256).optional(),
   /** Pause pulls when the registry's ratelimit-remaining falls below this. */
   minRemaining: z.int().min(0).optional(),
+  /** Token realm hosts (host or host:port) allowed beyond the registry's own and the built-in ones. */
+  tokenRealms: z.array(hostField).max(16).optional(),
+  /** A tag listing longer than this fails (default 100,000). */
+  maxTags: z.int().min(1).max(10_000_000).optional(),
 });
 
 /** The base-image registry promoted into. */

@@ -8,7 +8,7 @@ describe('resolveRegistryClientOptions', () => {
     const o = resolveRegistryClientOptions();
     expect(o.timeouts).toEqual({ connectMs: DEFAULTS.connectMs, headersMs: DEFAULTS.headersMs, bodyMs: DEFAULTS.bodyMs });
     expect(o.retry.maxAttempts).toBe(DEFAULTS.maxAttempts);
-    expect(o.host('ghcr.io')).toEqual({ username: undefined, password: undefined, token: undefined, scheme: 'https', concurrency: DEFAULTS.concurrency, minRemaining: 0 });
+    expect(o.host('ghcr.io')).toEqual({ username: undefined, password: undefined, token: undefined, scheme: 'https', concurrency: DEFAULTS.concurrency, minRemaining: 0, tokenRealms: [], maxTags: DEFAULTS.maxTags });
   });
 
   it.each([
@@ -40,6 +40,8 @@ describe('resolveRegistryClientOptions', () => {
     [{ hosts: { 'docker.io': {}, 'registry-1.docker.io': {} } }, /configured twice/],
     [{ hosts: { 'ghcr.io': { concurrency: 0 } } }, /concurrency/],
     [{ hosts: { 'ghcr.io': { minRemaining: -1 } } }, /minRemaining/],
+    [{ hosts: { 'ghcr.io': { maxTags: 0 } } }, /maxTags/],
+    [{ hosts: { 'ghcr.io': { tokenRealms: ['https://auth.example.com/token'] } } }, /tokenRealms\[0\]/],
     [{ retry: { baseDelayMs: 500, maxDelayMs: 100 } }, /exceeds maxDelayMs/],
     [{ retry: { maxAttempts: 0 } }, /maxAttempts/],
     [{ timeouts: { connectMs: 0 } }, /connectMs/],

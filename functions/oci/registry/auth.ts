@@ -6,23 +6,28 @@
  *    (200: anonymous; 401: `Basic` or `Bearer realm,service`), kept for the client's life.
  * 2. Basic: the configured credentials go on every request to the host.
  *    Bearer: a token from `GET realm?service=S&scope=A&scope=B` (Basic credentials when
- *    configured, anonymous otherwise), cached per (realm, service, scope) for its
- *    `expires_in` (60 s when absent, as the spec says) less a safety margin.
+ *    configured, anonymous otherwise), cached per (registry, realm, service, scope) for its
+ *    `expires_in` (60 s when absent, as the spec says) less a safety margin: a registry that
+ *    names another registry's realm and service never gets that registry's token. The realm
+ *    must pass token-realm.ts (https, the registry's own host or one allowed for it) first.
  *    A configured static `token` is sent as is.
  * 3. A 401 gets one refresh, exactly once: the cached token is dropped, a new one is fetched
  *    for the scopes we need plus those the challenge names, and the request is sent again.
  *    A second 401 goes up to the caller.
  *
- * Credentials go only to the registry host itself: a request to any other host (a redirect to
- * storage, an upload Location elsewhere) leaves here without them.
+ * Credentials go only to the registry's own origin (scheme, host and port, origin.ts): a request
+ * anywhere else (a redirect to storage, an upload Location or a `Link` page elsewhere, or on the
+ * same host over plain http) leaves here without them.
  */
 import { cached, type MemoryCache } from '../../cache';
 import { redactUrl, RegistryError } from '../../errors';
 import { parseChallenges, pickChallenge, type Challenge } from './challenge';
 import { discard, readAtMost, type Decorator, type HttpRequest, type HttpResponse, type Transport } from './http';
 import type { ResolvedHostOptions, ResolvedRegistryClientOptions } from './options';
+import { isSameOrigin, registryOrigin } from './origin';
 import { tokenResponseSchema } from './schema';
 import { checkResponse } from './send';
+import { checkTokenRealm } from './token-realm';
 
 /** Token lifetime when the response has no `expires_in` (token spec, "Token Response Fields"). */
 export const DEFAULT_TOKEN_SECONDS = 60;
@@ -63,28 +68,28 @@ export function authenticate(options: ResolvedRegistryClientOptions, store: Memo
         return undefined;
       });
 
-    const token = (challenge: Challenge, scopes: string[], creds: ResolvedHostOptions, refresh: boolean): Promise<string> => {
+    const token = (host: string, challenge: Challenge, scopes: string[], creds: ResolvedHostOptions, refresh: boolean): Promise<string> => {
       const { realm, service = '' } = challenge.params;
-      const key = `${realm}|${service}|${scopes.join(' ')}`;
+      const key = `${host}|${realm}|${service}|${scopes.join(' ')}`;
       if (refresh) store.delete('token', key);
-      return cached({ namespace: 'token', key, ttl: (t: { ttlMs: number }) => t.ttlMs, store }, () => fetchToken(next, challenge, scopes, creds)).then((t) => t.token);
+      return cached({ namespace: 'token', key, ttl: (t: { ttlMs: number }) => t.ttlMs, store }, () => fetchToken(next, host, challenge, scopes, creds)).then((t) => t.token);
     };
 
-    const authorization = async (challenge: Challenge | undefined, creds: ResolvedHostOptions, scopes: string[], refresh: boolean): Promise<string | undefined> => {
+    const authorization = async (host: string, challenge: Challenge | undefined, creds: ResolvedHostOptions, scopes: string[], refresh: boolean): Promise<string | undefined> => {
       if (!challenge) return undefined;
       if (challenge.scheme === 'basic') return creds.username !== undefined ? basicAuthorization(creds.username, creds.password ?? '') : undefined;
-      return `Bearer ${await token(challenge, scopes, creds, refresh)}`;
+      return `Bearer ${await token(host, challenge, scopes, creds, refresh)}`;
     };
 
     return async (req: HttpRequest): Promise<HttpResponse> => {
-      if (req.url.host !== req.host) return next({ ...req, headers: withoutAuth(req.headers) });
+      if (!isSameOrigin(req.url, registryOrigin(options, req.host))) return next({ ...req, headers: withoutAuth(req.headers) });
       const creds = options.host(req.host);
       if (creds.token !== undefined) return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${creds.token}` } });
       let challenge = learned.get(req.host) ?? (await discover(req));
       let scopes = normaliseScopes(req.scopes);
-      const first = await authorization(challenge, creds, scopes, false);
+      const first = await authorization(req.host, challenge, creds, scopes, false);
       const res = await next({ ...req, headers: withHeader(req.headers, first) });
-      if (res.status !== 401 || res.request.url.host !== req.host) return res;
+      if (res.status !== 401 || !isSameOrigin(res.request.url, registryOrigin(options, req.host))) return res;
 
       // One refresh, exactly once: the registry may have revoked the token, or want more scopes.
       const fresh = pickChallenge(parseChallenges(res.headers['www-authenticate']));
@@ -94,7 +99,7 @@ export function authenticate(options: ResolvedRegistryClientOptions, store: Memo
       if (fresh.scheme === 'bearer') scopes = normaliseScopes([...scopes, ...(fresh.params.scope ? [fresh.params.scope] : [])]);
       let second: string | undefined;
       try {
-        second = await authorization(challenge, creds, scopes, true);
+        second = await authorization(req.host, challenge, creds, scopes, true);
       } catch (err) {
         await discard(res);
         throw err;
@@ -115,8 +120,8 @@ function withHeader(headers: Record<string, string>, authorization: string | und
   return authorization === undefined ? withoutAuth(headers) : { ...headers, authorization };
 }
 
-/** `GET realm?service=&scope=...` with Basic credentials when configured; the token and how long to keep it. */
-async function fetchToken(next: Transport, challenge: Challenge, scopes: string[], creds: ResolvedHostOptions): Promise<{ token: string; ttlMs: number }> {
+/** `GET realm?service=&scope=...` with Basic credentials when configured, once the realm passed its check; the token and how long to keep it. */
+async function fetchToken(next: Transport, host: string, challenge: Challenge, scopes: string[], creds: ResolvedHostOptions): Promise<{ token: string; ttlMs: number }> {
   const { realm, service } = challenge.params;
   let url: URL;
   try {
@@ -124,6 +129,7 @@ async function fetchToken(next: Transport, challenge: Challenge, scopes: string[
   } catch (err) {
     throw new RegistryError({ code: 'AUTH_CHALLENGE_INVALID', message: `token realm ${JSON.stringify(realm)} is not a URL`, method: 'GET', url: String(realm), temporary: false, cause: err });
   }
+  checkTokenRealm(url, { host, scheme: creds.scheme, tokenRealms: creds.tokenRealms });
   if (service) url.searchParams.set('service', service);
   for (const scope of scopes) url.searchParams.append('scope', scope);
   const headers: Record<string, string> = { accept: 'application/json' };

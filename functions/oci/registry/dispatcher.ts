@@ -24,7 +24,7 @@ export class Dispatchers {
     let agent = this.agents.get(key);
     if (!agent) {
       const { connectMs, headersMs, bodyMs } = this.options.timeouts;
-      agent = new Agent({ connect: { timeout: connectMs }, headersTimeout: headersMs, bodyTimeout: bodyMs });
+      agent = new Agent({ connect: { timeout: connectMs, ...(this.options.ca ? { ca: this.options.ca } : {}) }, headersTimeout: headersMs, bodyTimeout: bodyMs });
       this.agents.set(key, agent);
     }
     return agent;

@@ -22,6 +22,10 @@ export interface RegistryHostOptions {
   concurrency?: number;
   /** Keep this many pulls of the host's rate limit (`ratelimit-remaining`) in reserve: GETs of manifests and blobs are refused below it. */
   minRemaining?: number;
+  /** Token realm hosts this registry may send its credentials to, beyond its own host and the built-in ones (token-realm.ts). */
+  tokenRealms?: string[];
+  /** A tag listing longer than this fails (`TAG_LIST_TOO_LONG`) instead of growing without bound. */
+  maxTags?: number;
 }
 
 /** Timeouts applied to every request, in milliseconds. */
@@ -53,6 +57,8 @@ export interface RegistryClientOptions {
   timeouts?: RegistryTimeouts;
   retry?: RegistryRetryOptions;
   userAgent?: string;
+  /** CA certificates (PEM) trusted instead of Node's bundled ones, for registries behind a private CA (a CLI run can set NODE_EXTRA_CA_CERTS instead). */
+  ca?: string | string[];
   /** Observability: every exchange, retry, throttle and rate-limit reading. */
   onEvent?: RegistryEventListener;
 }
@@ -65,6 +71,8 @@ export interface ResolvedHostOptions {
   scheme: 'http' | 'https';
   concurrency: number;
   minRemaining: number;
+  tokenRealms: string[];
+  maxTags: number;
 }
 
 /** {@link RegistryClientOptions} with every default filled in. */
@@ -73,6 +81,7 @@ export interface ResolvedRegistryClientOptions {
   timeouts: Required<RegistryTimeouts>;
   retry: Required<RegistryRetryOptions>;
   userAgent: string;
+  ca?: string | string[];
   onEvent?: RegistryEventListener;
   /** Options of one host (defaults for hosts not configured). */
   host(host: string): ResolvedHostOptions;
@@ -98,6 +107,8 @@ export const DEFAULTS = {
   concurrency: 8,
   /** No reserve unless asked: a 429 from the registry itself is handled as a delay anyway. */
   minRemaining: 0,
+  /** 100,000 tags is far beyond any real repository (Docker Hub's busiest have a few thousand) and bounds a hostile listing to ~13 MB. */
+  maxTags: 100_000,
   /** Names the client in registry logs (Docker Hub asks clients to identify themselves). */
   userAgent: 'basegate/0.1',
 } as const;
@@ -118,6 +129,10 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
     positiveInteger(host.concurrency, `${where}.concurrency`);
     if (host.minRemaining !== undefined && !(Number.isInteger(host.minRemaining) && host.minRemaining >= 0)) {
       throw new ConfigError(`expected an integer >= 0, got ${host.minRemaining}`, { path: `${where}.minRemaining` });
+    }
+    positiveInteger(host.maxTags, `${where}.maxTags`);
+    for (const [i, realm] of (host.tokenRealms ?? []).entries()) {
+      if (!REALM_HOST.test(realm)) throw new ConfigError(`expected a host or host:port such as auth.example.com, got ${JSON.stringify(realm)}`, { path: `${where}.tokenRealms[${i}]` });
     }
     hosts[name] = host;
   }
@@ -147,6 +162,7 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
     timeouts,
     retry,
     userAgent,
+    ca: options.ca,
     onEvent: options.onEvent,
     host(host: string): ResolvedHostOptions {
       const name = normaliseHost(host);
@@ -159,10 +175,15 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
         scheme: insecure ? 'http' : 'https',
         concurrency: o.concurrency ?? DEFAULTS.concurrency,
         minRemaining: o.minRemaining ?? DEFAULTS.minRemaining,
+        tokenRealms: o.tokenRealms ?? [],
+        maxTags: o.maxTags ?? DEFAULTS.maxTags,
       };
     },
   };
 }
+
+/** A host name or `[v6]`, with an optional port: no scheme, no path. */
+const REALM_HOST = /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 /** Lowercases a host and maps Docker Hub's names to its API host. */
 export function normaliseHost(host: string): string {

@@ -23,6 +23,7 @@ import type { Descriptor, ManifestInfo, ReferrersOptions, Registry } from '../re
 import { indexSchema } from '../schema';
 import { header, readAtMost } from './http';
 import { nextLink } from './link';
+import { isSameOrigin, registryOrigin } from './origin';
 import { MAX_MANIFEST_BYTES, manifestGet, manifestHead } from './manifest';
 import { checkResponse, type RegistryContext } from './send';
 
@@ -78,8 +79,9 @@ async function referrersApi(ctx: RegistryContext, subject: ImageRef, options: Re
     if (options.artifactType !== undefined && !/\bartifactType\b/.test(header(res.headers, 'oci-filters-applied') ?? '')) filtered = false;
     const next = nextLink(res.headers.link, res.request.url);
     if (!next) return { descriptors, filtered };
-    if (next.host !== res.request.url.host) {
-      throw new RegistryError({ code: 'PROTOCOL', message: `referrers of ${subject}: next page on another host (${next.host})`, method: 'GET', url: next.toString(), temporary: false });
+    const origin = registryOrigin(ctx.options, subject.host);
+    if (!isSameOrigin(next, origin)) {
+      throw new RegistryError({ code: 'PROTOCOL', message: `referrers of ${subject}: next page outside the registry (${next.origin}, expected ${origin})`, method: 'GET', url: next.toString(), temporary: false });
     }
     path = next.toString();
     query = undefined;

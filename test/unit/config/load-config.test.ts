@@ -88,6 +88,11 @@ describe('parseConfig: resolution', () => {
     expect(Object.keys(config.registries)).toEqual(['docker.io']);
   });
 
+  it('reads token realms and the tag cap of a registry', () => {
+    const config = parse(withImage('source: node\ntags: ["20"]', 'registries:\n  registry.example.com: { tokenRealms: [auth.example.com, "auth.example.com:8443"], maxTags: 250000 }\n'));
+    expect(config.registries['registry.example.com']).toEqual({ tokenRealms: ['auth.example.com', 'auth.example.com:8443'], maxTags: 250000 });
+  });
+
   it('keeps $${VAR} literal and interpolates ${VAR}', () => {
     const config = parse(withImage('source: node\ntags: ["20"]\ngates:\n  command: { run: ["echo", "$${IMAGE}", "${WHO}"] }'), { WHO: 'world' });
     expect(config.images[0].gates.command!.run).toEqual(['echo', '${IMAGE}', 'world']);
@@ -162,6 +167,7 @@ describe('parseConfig: errors', () => {
     ['duplicate tag', withImage('source: node\ntags: ["20", "22", "20"]'), ENV, 'images[0].tags[2]', ['expected each tag once', 'images[0].tags[0]']],
     ['bad registry host key', withImage('source: node\ntags: ["20"]', 'registries:\n  "not a host": { insecure: true }\n'), ENV, 'registries["not a host"]', ['expected a registry host[:port]']],
     ['username without password', withImage('source: node\ntags: ["20"]', 'registries:\n  ghcr.io: { username: me }\n'), ENV, 'registries["ghcr.io"]', ['username and password']],
+    ['token realm as a URL', withImage('source: node\ntags: ["20"]', 'registries:\n  ghcr.io: { tokenRealms: ["https://auth.example.com/token"] }\n'), ENV, 'registries["ghcr.io"].tokenRealms[0]', ['expected a host or host:port']],
   ])('%s', (_what, text, env, at, pieces) => {
     const err = errorOf(text, env);
     expect(err.code).toMatch(/^CONFIG_/);
