@@ -30,16 +30,17 @@ YAML
 
 up=$(free_port); base=$(free_port); hook=$(free_port)
 start_registry upstream "$up"; start_registry base "$base"
-# The dependent: prints each delivery and whether its X-Basegate-Signature verifies.
+# The dependent: prints each delivery and whether its X-Basegate-Signature-V1 (over timestamp, delivery id and body) verifies.
 DEMO_HOOK_SECRET=demo-secret node -e '
   const crypto = require("node:crypto");
   require("node:http").createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c)).on("end", () => {
       const body = Buffer.concat(chunks);
-      const want = "sha256=" + crypto.createHmac("sha256", process.env.DEMO_HOOK_SECRET).update(body).digest("hex");
+      const signed = Buffer.concat([Buffer.from(`${req.headers["x-basegate-timestamp"]}.${req.headers["x-basegate-delivery"]}.`), body]);
+      const want = "sha256=" + crypto.createHmac("sha256", process.env.DEMO_HOOK_SECRET).update(signed).digest("hex");
       const e = JSON.parse(body);
-      console.error(`   [dependent] rebuild ${e.image} -> ${e.target} (signature ${req.headers["x-basegate-signature"] === want ? "valid" : "INVALID"})`);
+      console.error(`   [dependent] rebuild ${e.image} -> ${e.target} (signature ${req.headers["x-basegate-signature-v1"] === want ? "valid" : "INVALID"})`);
       res.writeHead(204).end();
     });
   }).listen(Number(process.argv[1]), "127.0.0.1");

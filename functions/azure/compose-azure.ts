@@ -135,7 +135,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
     inspect: (job: { image: { source: ConfiguredImage['source'] }; digest: string }) => createImageInspector(registry, job.image.source.withDigest(job.digest)),
     triggerFor: (dependent: { id: string }, image: { id: string }) => triggers.get(`${image.id}|${dependent.id}`)!,
   };
-  return {
+  const runtime: AzureRuntime = {
     startup,
     images,
     deps,
@@ -144,13 +144,15 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
     queue,
     poison,
     webhookSecret,
-    requestCheck: (r) => queue.send(newMessage('detect', { imageId: r.imageId, tag: r.tag, reason: r.reason, correlationId: r.correlationId })),
+    // Through runtime.queue, so that a decorated queue (telemetry, tests) sees detect requests too.
+    requestCheck: (r) => runtime.queue.send(newMessage('detect', { imageId: r.imageId, tag: r.tag, reason: r.reason, correlationId: r.correlationId })),
     close: async () => {
       await Promise.all([...triggers.values()].map((t) => t.close?.()));
       await state.close();
       await registry.close?.();
     },
   };
+  return runtime;
 }
 
 /** ARM import into ACR when `target.acr` is set (bytes never pass through the function), else the OCI copy. */

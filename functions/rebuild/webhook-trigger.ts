@@ -5,7 +5,12 @@
  *   User-Agent: basegate
  *   X-Basegate-Event: base-image-promoted
  *   X-Basegate-Delivery: <uuid, stable per (digest, dependent)>   receivers dedupe on it
- *   X-Basegate-Signature: sha256=<hex HMAC-SHA256 of the body>    only when a secret is set
+ *   X-Basegate-Timestamp: <unix seconds>                           only when a secret is set:
+ *   X-Basegate-Signature-V1: sha256=<hex HMAC-SHA256 of "<timestamp>.<delivery>.<body>">
+ *   X-Basegate-Signature: sha256=<hex HMAC-SHA256 of the body>     deprecated, sent for one release
+ *
+ * (webhook-signature.ts). The v1 signature is what basegate's generic endpoint verifies, so a
+ * dependent may be another basegate.
  *
  * plus the dependent's own `headers`, which may not replace any of the headers above except
  * User-Agent. Any 2xx is success; other statuses map as in http-post.ts.
@@ -18,7 +23,7 @@ import { httpPost, resolveHttpOptions, type HttpOptions, type ResolvedHttpOption
 import { rebuildPayload } from './rebuild-payload';
 import type { RebuildTrigger, RebuildTriggerCallOptions } from './rebuild-trigger';
 import { checkTransportSecurity } from './transport-security';
-import { SIGNATURE_HEADER, sign } from './webhook-signature';
+import { SIGNATURE_HEADER, SIGNATURE_V1_HEADER, sign, signV1, TIMESTAMP_HEADER } from './webhook-signature';
 
 /** Header naming the event, so a receiver can route before parsing the body. */
 export const EVENT_HEADER = 'x-basegate-event';
@@ -28,13 +33,15 @@ export interface WebhookTriggerOptions {
   /** The dependent's id; the delivery id derives from it. */
   id: string;
   url: string;
-  /** HMAC-SHA256 key for `X-Basegate-Signature`; no signature without it. */
+  /** HMAC-SHA256 key of the signatures; no signature without it. */
   secret?: string;
   /** Extra request headers (never the signature, delivery or event headers). */
   headers?: Record<string, string>;
   /** Allow plain http to a host other than loopback. */
   insecure?: boolean;
   http?: HttpOptions;
+  /** Signing time in ms since the epoch; default `Date.now`. */
+  now?: () => number;
 }
 
 /** {@link WebhookTriggerOptions} checked, with lowercase header names. */
@@ -44,10 +51,11 @@ export interface ResolvedWebhookTriggerOptions {
   secret: string | undefined;
   headers: Record<string, string>;
   http: ResolvedHttpOptions;
+  now: () => number;
 }
 
 /** Headers basegate sets itself; config may not set them (a configured signature would defeat signing). */
-const RESERVED_HEADERS = new Set([SIGNATURE_HEADER, DELIVERY_HEADER, EVENT_HEADER, 'content-type', 'content-length', 'transfer-encoding', 'host', 'connection']);
+const RESERVED_HEADERS = new Set([SIGNATURE_HEADER, SIGNATURE_V1_HEADER, TIMESTAMP_HEADER, DELIVERY_HEADER, EVENT_HEADER, 'content-type', 'content-length', 'transfer-encoding', 'host', 'connection']);
 
 /** Header names whose values are credentials: scrubbed from errors like the secret. */
 const CREDENTIAL_HEADER = /authorization|token|secret|key|password|cookie/i;
@@ -74,7 +82,7 @@ export function resolveWebhookTriggerOptions(options: WebhookTriggerOptions): Re
     }
     headers[key] = value;
   }
-  return { id: options.id, url, secret: options.secret, headers, http: resolveHttpOptions(options.http) };
+  return { id: options.id, url, secret: options.secret, headers, http: resolveHttpOptions(options.http), now: options.now ?? Date.now };
 }
 
 /** Sends signed rebuild webhooks to one receiver. */
@@ -89,7 +97,7 @@ export class WebhookTrigger implements RebuildTrigger {
 
   /** POSTs the event once; resolves on 2xx, throws a `RebuildTriggerError` otherwise. */
   async trigger(event: RebuildEvent, call: RebuildTriggerCallOptions = {}): Promise<RebuildOutcome> {
-    const { url, secret, headers, http } = this.options;
+    const { url, secret, headers, http, now } = this.options;
     const body = Buffer.from(JSON.stringify(rebuildPayload(event)), 'utf8');
     const delivery = deliveryId(promotionId(event), this.id);
     const sent: Record<string, string> = {
@@ -98,7 +106,11 @@ export class WebhookTrigger implements RebuildTrigger {
       [EVENT_HEADER]: event.event,
       [DELIVERY_HEADER]: delivery,
     };
-    if (secret) sent[SIGNATURE_HEADER] = sign(body, secret);
+    if (secret) {
+      Object.assign(sent, signV1(body, secret, now() / 1000, delivery));
+      // Deprecated body-only signature: kept for one release so existing receivers keep verifying (docs/webhooks.md).
+      sent[SIGNATURE_HEADER] = sign(body, secret);
+    }
     const secrets = [secret ?? '', ...Object.entries(headers).filter(([k]) => CREDENTIAL_HEADER.test(k)).map(([, v]) => v)];
     const res = await httpPost({ kind: 'webhook', url, headers: sent, body, signal: call.signal, secrets }, http);
     return { status: 'triggered', detail: `delivery ${delivery} accepted with ${res.status}` };

@@ -56,10 +56,13 @@ export const subscriptionValidationSchema = z.object({ validationCode: z.string(
 /**
  * basegate's own generic webhook: `image` is a reference (`docker.io/library/node:20-alpine`,
  * tag optional); `tag` overrides the reference's tag. basegate's outgoing `base-image-promoted`
- * event has this shape, so one basegate can chain into another.
+ * event has this shape, so one basegate can chain into another; its `target` (the promoted copy,
+ * pinned) is read too, because a downstream basegate tracks that copy, not the upstream image.
  */
 export const genericPushSchema = z.object({
   image: z.string().min(1).max(512),
   tag: tag.optional(),
   digest: digest.optional(),
+  event: z.string().max(64).optional(),
+  target: z.string().min(1).max(1024).optional(),
 });

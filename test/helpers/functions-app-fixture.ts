@@ -11,6 +11,8 @@ import type { Timer } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { composeAzure, loadAzureStartup, type AzureRuntime } from '../../functions/azure/compose-azure';
 import { DEFAULT_QUEUE_NAMES, type QueueNames } from '../../functions/azure/queue-clients';
+import { httpRuntimeOf } from '../../functions/handlers/http-runtime';
+import { registerHttpRoutes, type HttpRuntime } from '../../functions/handlers/http/register-http-routes';
 import { registerFunctions } from '../../functions/handlers/register-functions';
 import { registryTelemetry } from '../../functions/handlers/telemetry-scope';
 import type { PipelineMessage } from '../../functions/pipeline/messages';
@@ -27,6 +29,8 @@ export interface FunctionsAppFixture {
   names: QueueNames;
   /** Every message the app sent, in order. */
   sent: PipelineMessage[];
+  /** What the registered HTTP routes are served with (httpRuntimeOf the composed app, with the fixture's overrides). */
+  http: HttpRuntime;
   /** Invokes a registered timer with a real InvocationContext. */
   runTimer(name: string): Promise<void>;
   cleanup(): void;
@@ -39,6 +43,8 @@ export interface FixtureOptions {
   env?: Record<string, string>;
   /** Azurite of the test's own, with the default queue and table names; default: the shared one with unique names. */
   connectionString?: string;
+  /** Replaces parts of the HTTP runtime (webhook secrets the test holds, a clock). */
+  http?: Partial<HttpRuntime>;
 }
 
 /** A timer firing on schedule. */
@@ -69,6 +75,8 @@ export async function functionsAppFixture(options: FixtureOptions): Promise<Func
 
   const recorder = recordingApp();
   registerFunctions(recorder.app, startup.settings, async () => runtime);
+  const http: HttpRuntime = { ...httpRuntimeOf(runtime), ...options.http };
+  registerHttpRoutes(recorder.app, async () => http);
   const service = QueueServiceClient.fromConnectionString(connectionString);
   const byRegisteredName: Record<string, string> = { [DEFAULT_QUEUE_NAMES.validate]: names.validate, [DEFAULT_QUEUE_NAMES.promote]: names.promote, [DEFAULT_QUEUE_NAMES.rebuild]: names.rebuild };
   const host = new QueueHost(
@@ -83,6 +91,7 @@ export async function functionsAppFixture(options: FixtureOptions): Promise<Func
     service,
     names,
     sent,
+    http,
     runTimer: async (name) => {
       const timer = recorder.timers.get(name);
       if (!timer) throw new Error(`no timer ${name} registered`);

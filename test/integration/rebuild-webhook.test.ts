@@ -3,6 +3,7 @@
  * self-signed certificate): exactly one signed POST per call, the exact RebuildEvent body, the
  * signature verified over the raw bytes, transport rules, and the status → error mapping.
  */
+import { createHmac } from 'node:crypto';
 import { Agent } from 'undici';
 import { BasegateError, ConfigError } from '../../functions/errors';
 import type { RebuildEvent } from '../../functions/pipeline/ports';
@@ -64,6 +65,12 @@ describe('webhook delivery', () => {
     expect(verifySignature(body, headers['x-basegate-signature'], SECRET)).toBe(true);
     expect(verifySignature(body, headers['x-basegate-signature'], `${SECRET}x`)).toBe(false);
     expect(verifySignature(Buffer.from(body.toString().replace('20-alpine', '22-alpine')), headers['x-basegate-signature'], SECRET)).toBe(false);
+    // v1: the same key over "<timestamp>.<delivery>.<body>", checked with node:crypto independently of basegate.
+    const ts = String(headers['x-basegate-timestamp']);
+    expect(ts).toMatch(/^\d{10}$/);
+    expect(Math.abs(Number(ts) - Date.now() / 1000)).toBeLessThan(120);
+    const v1 = createHmac('sha256', SECRET).update(Buffer.concat([Buffer.from(`${ts}.${headers['x-basegate-delivery']}.`), body])).digest('hex');
+    expect(headers['x-basegate-signature-v1']).toBe(`sha256=${v1}`);
 
     expect(headers['x-team']).toBe('web');
     expect(headers.authorization).toBe(`Bearer ${HEADER_TOKEN}`);
@@ -99,12 +106,14 @@ describe('webhook delivery', () => {
     await trigger.trigger(firstPromotion);
 
     expect(receiver.deliveries[0].request.headers['x-basegate-signature']).toBeUndefined();
+    expect(receiver.deliveries[0].request.headers['x-basegate-signature-v1']).toBeUndefined();
+    expect(receiver.deliveries[0].request.headers['x-basegate-timestamp']).toBeUndefined();
     expect(Object.keys(receiver.deliveries[0].json as object)).not.toContain('previousDigest');
     expect(receiver.deliveries[0].json).toEqual(firstPromotion);
   });
 
   it('lets a custom User-Agent through but refuses headers basegate sets itself', () => {
-    for (const name of ['X-Basegate-Signature', 'x-basegate-signature', 'X-BASEGATE-DELIVERY', 'Content-Type', 'Host']) {
+    for (const name of ['X-Basegate-Signature', 'x-basegate-signature', 'X-Basegate-Signature-V1', 'X-Basegate-Timestamp', 'X-BASEGATE-DELIVERY', 'Content-Type', 'Host']) {
       const err = (() => {
         try {
           new WebhookTrigger({ id: 'h', url: `${receiver.url}/hooks`, secret: SECRET, headers: { [name]: 'sha256=forged' } });

@@ -1,9 +1,10 @@
 /**
  * A strict receiver of basegate rebuild webhooks (HTTP or HTTPS). It checks what the basegate
  * webhook contract promises: a JSON POST, a User-Agent, an `X-Basegate-Delivery` id, and, when
- * the step names a secret, an `X-Basegate-Signature` over the raw body bytes. The signature is
- * checked here with node:crypto directly, not with basegate's own verifier, so the two are
- * independent.
+ * the step names a secret, both signatures (docs/webhooks.md, "Signatures"): the v1
+ * `X-Basegate-Signature-V1` over `<X-Basegate-Timestamp>.<X-Basegate-Delivery>.<body>` and the
+ * deprecated body-only `X-Basegate-Signature`. They are checked here with node:crypto directly,
+ * not with basegate's own verifier, so the two are independent.
  */
 import { createHmac } from 'node:crypto';
 import { jsonPostProblems, startScriptedServer, type RecordedRequest, type Reply, type ScriptedServer } from './scripted-http-server';
@@ -54,11 +55,15 @@ export async function startWebhookReceiver(options: { tls?: SelfSignedCert } = {
           if (!req.headers['user-agent']) problems.push('no User-Agent');
           if (!/^[0-9a-f-]{36}$/.test(String(req.headers['x-basegate-delivery']))) problems.push(`X-Basegate-Delivery ${req.headers['x-basegate-delivery']} is not a UUID`);
           const header = req.headers['x-basegate-signature'];
+          const v1 = req.headers['x-basegate-signature-v1'];
+          const timestamp = req.headers['x-basegate-timestamp'];
           let signatureValid: boolean | undefined;
           if (expectation.secret === undefined) {
-            if (header !== undefined) problems.push('a signature header although no secret is configured');
+            if (header !== undefined || v1 !== undefined || timestamp !== undefined) problems.push('a signature header although no secret is configured');
           } else {
-            signatureValid = header === expectedSignature(req.body, expectation.secret);
+            if (typeof timestamp !== 'string' || !/^\d{10}$/.test(timestamp)) problems.push(`X-Basegate-Timestamp ${String(timestamp)} is not Unix seconds`);
+            const signedV1 = Buffer.concat([Buffer.from(`${String(timestamp)}.${String(req.headers['x-basegate-delivery'])}.`), req.body]);
+            signatureValid = header === expectedSignature(req.body, expectation.secret) && v1 === expectedSignature(signedV1, expectation.secret);
           }
           deliveries.push({ request: req, json, signatureValid });
           if (signatureValid === false) {

@@ -1,7 +1,7 @@
 /** Webhook signatures: GitHub's published test vector, and verification that refuses every near miss. */
 import { createHmac } from 'node:crypto';
 import { deliveryId } from '../../functions/rebuild/delivery-id';
-import { sign, verifySignature } from '../../functions/rebuild/webhook-signature';
+import { sign, signV1, verifySignature } from '../../functions/rebuild/webhook-signature';
 
 // https://docs.github.com/webhooks/using-webhooks/validating-webhook-deliveries#testing-the-webhook-payload-validation
 const GITHUB_SECRET = "It's a Secret to Everybody";
@@ -17,6 +17,20 @@ describe('sign', () => {
   it('signs bytes, not characters: UTF-8 bodies match an independent HMAC', () => {
     const body = Buffer.from('{"image":"café ☕"}', 'utf8');
     expect(sign(body, 's3cret')).toBe(`sha256=${createHmac('sha256', 's3cret').update(body).digest('hex')}`);
+  });
+});
+
+describe('signV1', () => {
+  it('signs "<timestamp>.<delivery>.<body>" and sends the timestamp and delivery it signed', () => {
+    const body = Buffer.from('{"image":"node"}');
+    const headers = signV1(body, 's3cret', 1772366400.9, 'd-1');
+    expect(headers).toEqual({
+      'x-basegate-timestamp': '1772366400',
+      'x-basegate-delivery': 'd-1',
+      'x-basegate-signature-v1': `sha256=${createHmac('sha256', 's3cret').update('1772366400.d-1.{"image":"node"}').digest('hex')}`,
+    });
+    // Not the body-only signature under another name.
+    expect(headers['x-basegate-signature-v1']).not.toBe(sign(body, 's3cret'));
   });
 });
 

@@ -13,6 +13,7 @@ import { registerHttpRoutes, type HttpRuntime } from '../../functions/handlers/h
 import { FileStateStore } from '../../functions/state/file-state-store';
 import { webhookValidationHeaders } from '../../functions/webhooks/abuse-protection';
 import { MAX_WEBHOOK_BODY, readBoundedBody } from '../../functions/webhooks/bounded-body';
+import { parseGenericPush } from '../../functions/webhooks/generic-payload';
 import { signGenericDelivery, verifyGenericDelivery } from '../../functions/webhooks/generic-signature';
 import { matchPushes } from '../../functions/webhooks/match-tracked';
 import type { PushEvent } from '../../functions/webhooks/push-event';
@@ -113,16 +114,46 @@ describe('matchPushes', () => {
   });
 });
 
+describe('parseGenericPush', () => {
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  it("reads another basegate's promotion event as pushes of its upstream and of its promoted copy", () => {
+    const event = { event: 'base-image-promoted', image: 'docker.io/library/node:20-alpine', tag: '20-alpine', digest, target: `contosobase.azurecr.io/base/node@${digest}`, immutableTag: 'x', time: 't' };
+    expect(parseGenericPush(event).pushes).toEqual([
+      { sender: 'generic', registry: 'docker.io', repository: 'library/node', tag: '20-alpine', digest, wholeImage: false },
+      { sender: 'generic', registry: 'contosobase.azurecr.io', repository: 'base/node', tag: '20-alpine', digest },
+    ]);
+  });
+
+  it('reads `target` only from a promotion event, and refuses a target that is not a registry reference', () => {
+    expect(parseGenericPush({ image: 'node:20-alpine', target: 'contosobase.azurecr.io/base/node:20-alpine' }).pushes).toHaveLength(1);
+    expect(rejection(() => parseGenericPush({ event: 'base-image-promoted', image: 'node', tag: 'x', target: 'user:pw@evil.example/x' }))).toMatchObject({ status: 400, message: expect.stringMatching(/^target: /) });
+  });
+});
+
 describe('verifyGenericDelivery', () => {
   const now = new Date('2026-03-01T12:00:00Z');
   const body = Buffer.from('{"image":"node"}');
   const signed = (at: number, id = 'd-1') => {
     const h = signGenericDelivery(body, 'k', at, id);
-    return { signature: h['x-basegate-signature'], timestamp: h['x-basegate-timestamp'], delivery: h['x-basegate-delivery'] };
+    return { signatureV1: h['x-basegate-signature-v1'], signature: null, timestamp: h['x-basegate-timestamp'], delivery: h['x-basegate-delivery'] };
   };
 
   it('accepts a fresh signature and returns the delivery id', () => {
     expect(verifyGenericDelivery(body, signed(now.getTime() / 1000 - 299), 'k', now)).toBe('d-1');
+  });
+
+  it('accepts the v1 value under the unversioned header, and checks only the v1 header when both arrive', () => {
+    const h = signed(now.getTime() / 1000);
+    expect(verifyGenericDelivery(body, { ...h, signatureV1: null, signature: h.signatureV1 }, 'k', now)).toBe('d-1');
+    // Another basegate also sends the deprecated body-only signature: it is not what is checked.
+    expect(verifyGenericDelivery(body, { ...h, signature: 'sha256=' + '0'.repeat(64) }, 'k', now)).toBe('d-1');
+    expect(rejection(() => verifyGenericDelivery(body, { ...h, signatureV1: 'sha256=' + '0'.repeat(64), signature: h.signatureV1 }, 'k', now))).toMatchObject({ code: 'WEBHOOK_SIGNATURE_WRONG' });
+  });
+
+  it('accepts either secret during a rotation, and neither once both are wrong', () => {
+    const h = signed(now.getTime() / 1000);
+    expect(verifyGenericDelivery(body, h, ['new', 'k'], now)).toBe('d-1');
+    expect(rejection(() => verifyGenericDelivery(body, h, ['new', 'older'], now))).toMatchObject({ code: 'WEBHOOK_SIGNATURE_WRONG' });
   });
 
   it.each([

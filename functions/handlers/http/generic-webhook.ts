@@ -9,7 +9,7 @@ import { describeError } from '../../errors';
 import { parseJsonBody } from '../../webhooks/bounded-body';
 import { claimDelivery, pruneDeliveries, releaseDelivery } from '../../webhooks/delivery-ledger';
 import { GENERIC_EXPECTED, parseGenericPush } from '../../webhooks/generic-payload';
-import { DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyGenericDelivery } from '../../webhooks/generic-signature';
+import { genericDeliveryHeaders, verifyGenericDelivery } from '../../webhooks/generic-signature';
 import { enqueueChecks } from './enqueue-checks';
 import { respond } from './http-response';
 import { readBody } from './read-json';
@@ -20,8 +20,7 @@ export async function genericWebhook(request: HttpRequest, context: InvocationCo
   return respond(context, async () => {
     const body = await readBody(request);
     const now = runtime.clock.now();
-    const headers = { signature: request.headers.get(SIGNATURE_HEADER), timestamp: request.headers.get(TIMESTAMP_HEADER), delivery: request.headers.get(DELIVERY_HEADER) };
-    const deliveryId = verifyGenericDelivery(body, headers, runtime.webhookSecrets.generic, now);
+    const deliveryId = verifyGenericDelivery(body, genericDeliveryHeaders((name) => request.headers.get(name)), runtime.webhookSecrets.generic, now);
     const delivery = parseGenericPush(parseJsonBody(body, GENERIC_EXPECTED));
     await claimDelivery(runtime.state, 'generic', deliveryId, now);
     let response: HttpResponseInit;
