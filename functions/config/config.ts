@@ -6,6 +6,7 @@
 import type { ImageRef } from '../oci/reference';
 import type { TagPolicy } from './tag-policy';
 import type { SafeRegex } from './safe-regex';
+import type { SignatureGateConfig } from './signature-config';
 
 /** How to reach one registry host (keys of {@link Config.registries} are normalised hosts: `docker.io`). */
 export interface RegistryConfig {
@@ -49,7 +50,9 @@ export interface GatesConfig {
   /** Milliseconds since the image config's `created`. */
   maxAge?: number;
   labels?: Record<string, SafeRegex>;
-  signature?: { artifactType?: string };
+  /** Paths absolute; see functions/gates/signature/policy.ts. */
+  signature?: SignatureGateConfig;
+  referrers?: { artifactType?: string };
   /** `run` as argv, or a `/bin/sh -c` script; `env` names variables to pass through, or sets them. */
   command?: { run: string[] | string; timeout?: number; perPlatform?: boolean; env: Record<string, string> | string[] };
   /** `encodedTask` is an absolute path (relative ones are resolved against the config file). */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { durationField, matching, regexField, registryResourceIdField, sizeField, text } from './schema-fields';
+import { referrersGateSchema, signatureGateSchema } from './signature-schema';
 
 /** Turns a gate into "this gate, or false to turn the default off". */
 function switchable<T extends z.ZodType>(schema: T) {
@@ -51,8 +52,10 @@ export const gatesSchema = z.strictObject({
   maxAge: switchable(durationField),
   /** Required labels: name → regex the value must match. */
   labels: switchable(z.record(text, regexField)),
-  /** A signature or attestation exists as a referrer. */
-  signature: z.union([z.boolean(), z.strictObject({ artifactType: text.optional() })]).optional(),
+  /** A signature over the digest verifies under a policy (signature-schema.ts). */
+  signature: signatureGateSchema,
+  /** Something (of an artifact type) refers to the digest: existence only. */
+  referrers: referrersGateSchema,
   command: switchable(commandGate),
   acrTask: switchable(acrTaskGate),
   /** The digest waits for a person's decision. */

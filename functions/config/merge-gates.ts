@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import type { GatesConfig } from './config';
 import type { GatesDocument } from './gate-schema';
+import { resolveSignatureGate } from './signature-config';
 
 /** Merges default and image gates into the resolved form (relative task files made absolute against `dir`). */
 export function mergeGates(defaults: GatesDocument | undefined, image: GatesDocument | undefined, dir: string): GatesConfig {
@@ -11,7 +12,11 @@ export function mergeGates(defaults: GatesDocument | undefined, image: GatesDocu
     if (value === undefined || value === false) continue;
     switch (name) {
       case 'signature':
-        out.signature = value === true ? {} : { ...(value as { artifactType?: string }) };
+        // The deprecated existence forms become `referrers`, unless `referrers` is set too (it wins).
+        Object.assign(out, resolveSignatureGate(value as Parameters<typeof resolveSignatureGate>[0], dir), out.referrers ? { referrers: out.referrers } : {});
+        break;
+      case 'referrers':
+        out.referrers = value === true ? {} : { ...(value as { artifactType?: string }) };
         break;
       case 'command': {
         const c = value as { run: string | string[]; timeout?: number; perPlatform?: boolean; env?: Record<string, string> | string[] };

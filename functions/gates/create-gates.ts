@@ -16,7 +16,8 @@ import { labelsGate } from './labels';
 import { maxAgeGate } from './max-age';
 import { maxSizeGate } from './max-size';
 import { platformsGate } from './platforms';
-import { signatureGate } from './signature';
+import { referrersGate } from './referrers';
+import { signatureGate } from './signature/signature-gate';
 
 /** The gates config plus the forms the command gate takes beyond it (a `/bin/sh -c` string, one run per platform). */
 export type GatesOptions = Omit<GatesConfig, 'command'> & {
@@ -43,6 +44,7 @@ export function createGates(image: { platforms?: readonly string[]; gates: Gates
   if (gates.maxSize !== undefined) out.push(maxSizeGate({ maxSize: gates.maxSize }));
   if (gates.maxAge !== undefined) out.push(maxAgeGate({ maxAge: gates.maxAge, clock: deps.clock }));
   if (gates.labels !== undefined) out.push(labelsGate({ labels: gates.labels }));
+  if (gates.referrers !== undefined) out.push(referrersGate(gates.referrers));
   if (gates.signature !== undefined) out.push(signatureGate(gates.signature));
   if (gates.cooldown !== undefined) out.push(cooldownGate({ cooldown: gates.cooldown, clock: deps.clock }));
   if (gates.approval !== undefined) out.push(approvalGate({ approval: gates.approval }));

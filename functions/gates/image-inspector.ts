@@ -89,11 +89,9 @@ export function createImageInspector(registry: Registry, source: ImageRef, optio
       if (descriptor.size > maxConfigBytes) {
         throw new ContentRejectedError('CONFIG_TOO_LARGE', `${pinned}: image config ${descriptor.digest} declares ${descriptor.size} bytes, more than the ${maxConfigBytes} accepted`);
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of await registry.blobGet(pinned, descriptor)) chunks.push(chunk as Buffer);
       let json: unknown;
       try {
-        json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        json = JSON.parse((await readBlob(descriptor)).toString('utf8'));
       } catch (err) {
         throw new ContentRejectedError('CONFIG_INVALID', `${pinned}: image config ${descriptor.digest} is not JSON: ${(err as Error).message}`);
       }
@@ -101,6 +99,17 @@ export function createImageInspector(registry: Registry, source: ImageRef, optio
       if (!parsed.success) throw new ContentRejectedError('CONFIG_INVALID', `${pinned}: image config ${descriptor.digest}: ${describeIssues(parsed.error)}`);
       return parsed.data;
     });
+  };
+
+  const readBlob = async (descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<Buffer> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await registry.blobGet(pinned, descriptor)) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  };
+
+  const blob = (descriptor: Pick<Descriptor, 'digest' | 'size'>, maxBytes: number): Promise<Buffer> => {
+    if (descriptor.size > maxBytes) throw new ContentRejectedError('BLOB_TOO_LARGE', `${pinned}: blob ${descriptor.digest} declares ${descriptor.size} bytes, more than the ${maxBytes} accepted`);
+    return cached({ namespace: 'inspector.blob', key: descriptor.digest, ttl: forever, store }, () => readBlob(descriptor));
   };
 
   const referrers = (artifactType?: string): Promise<Descriptor[]> =>
@@ -117,6 +126,8 @@ export function createImageInspector(registry: Registry, source: ImageRef, optio
     platforms,
     config: (image) => config(image),
     referrers,
+    manifest: (digest) => manifest(digest),
+    blob,
   };
 }
 

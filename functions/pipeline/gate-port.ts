@@ -26,6 +26,10 @@ export interface ImageInspector {
   config(image: PlatformImage): Promise<ImageConfig>;
   /** Referrers of the digest (signatures, SBOMs, attestations), optionally of one artifact type. */
   referrers(artifactType?: string): Promise<Descriptor[]>;
+  /** A manifest of the image's repository by digest (a referrer's), its bytes verified. */
+  manifest(digest: string): Promise<{ mediaType: string; bytes: Buffer }>;
+  /** A small blob of the repository (a signature payload, a bundle), verified; refused above `maxBytes`. */
+  blob(descriptor: Pick<Descriptor, 'digest' | 'size'>, maxBytes: number): Promise<Buffer>;
 }
 
 export interface GateContext {

@@ -146,7 +146,7 @@ const cases: GateCase[] = [
   { gate: 'maxSize', image: { layerSize: 4000 }, pass: 'gates: { maxSize: 1MB }', fail: 'gates: { maxSize: 5KB }', failReason: /maxSize: linux\/amd64: .* compressed .* over the 5KB limit/, fault: faults.index },
   { gate: 'maxAge', image: { created: '2026-01-01T00:00:00Z' }, pass: 'gates: { maxAge: 30d }', fail: 'gates: { maxAge: 7d }', failReason: /maxAge: linux\/amd64: created 2026-01-01T00:00:00Z \(14d( \d+[hms])? ago\), older than the 7d allowed/, fault: faults.config },
   { gate: 'labels', image: { labels: { [SOURCE_LABEL]: 'https://github.com/nodejs/docker-node' } }, pass: `gates: { labels: { ${SOURCE_LABEL}: "^https://github.com/nodejs/" } }`, fail: `gates: { labels: { ${SOURCE_LABEL}: "^https://gitlab.com/" } }`, failReason: /labels: linux\/amd64: label org.opencontainers.image.source=.* does not match/, fault: faults.config },
-  { gate: 'signature', image: {}, before: signed, pass: 'gates: { signature: true }', fail: 'gates: { signature: { artifactType: application/spdx+json } }', failReason: /signature: no referrer of type application\/spdx\+json refers to sha256:/, fault: faults.referrers },
+  { gate: 'referrers', image: {}, before: signed, pass: 'gates: { referrers: true }', fail: 'gates: { referrers: { artifactType: application/spdx+json } }', failReason: /referrers: no referrer of type application\/spdx\+json refers to sha256:/, fault: faults.referrers },
 ];
 
 describe.each(cases)('gate $gate through basegate sync', (c) => {

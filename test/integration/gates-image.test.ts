@@ -1,5 +1,5 @@
 /**
- * The gates that read the image (platforms, maxSize, maxAge, labels, signature), each through
+ * The gates that read the image (platforms, maxSize, maxAge, labels, referrers), each through
  * the real validate stage, the real inspector and RemoteRegistry on the local docker-registry:
  * a pass, a fail with reasons a person can act on (verdict `rejected`), and an error (content
  * deleted from the registry under the digest: verdict `pending`, never approved).
@@ -9,7 +9,7 @@ import { labelsGate } from '../../functions/gates/labels';
 import { maxAgeGate } from '../../functions/gates/max-age';
 import { maxSizeGate } from '../../functions/gates/max-size';
 import { platformsGate } from '../../functions/gates/platforms';
-import { signatureGate } from '../../functions/gates/signature';
+import { referrersGate } from '../../functions/gates/referrers';
 import { OCI_INDEX } from '../../functions/oci/media-types';
 import { ImageRef } from '../../functions/oci/reference';
 import { gateHarness, gateResult, rawDelete, seed, seedWithConfig, tracked, validate, validateAudit, type GateHarness, type Seeded } from '../helpers/gate-fixture';
@@ -169,7 +169,7 @@ describe('labels gate', () => {
   });
 });
 
-describe('signature gate', () => {
+describe('referrers gate', () => {
   const subjectOf = (s: Seeded) => ({ digest: s.digest, mediaType: s.image!.mediaType, size: s.image!.bytes.length });
   /** docker-registry 2.8 has no referrers API: the pusher keeps the `sha256-<hex>` index (distribution-spec, referrers tag schema). */
   const listUnderReferrersTag = async (s: Seeded, referrer: { digest: string; bytes: Buffer }, artifactType: string) => {
@@ -181,40 +181,40 @@ describe('signature gate', () => {
     const s = await seed(h, { seed: 'sig-oci' });
     const sig = await pushReferrer(h.target, s.repo, subjectOf(s), { artifactType: COSIGN_SIG, payload: 'signed' });
     await listUnderReferrersTag(s, sig, COSIGN_SIG);
-    const verdict = await validate(h, tracked(s), s, [signatureGate({ artifactType: COSIGN_SIG })]);
+    const verdict = await validate(h, tracked(s), s, [referrersGate({ artifactType: COSIGN_SIG })]);
     expect(verdict.outcome).toBe('approved');
-    expect(gateResult(verdict, 'signature').detail?.referrers).toEqual([{ digest: sig.digest, artifactType: COSIGN_SIG }]);
+    expect(gateResult(verdict, 'referrers').detail?.referrers).toEqual([{ digest: sig.digest, artifactType: COSIGN_SIG }]);
   });
 
   it("approves a digest signed under cosign's sha256-<hex>.sig tag", async () => {
     const s = await seed(h, { seed: 'sig-cosign-tag' });
     const sig = await pushReferrer(h.target, s.repo, subjectOf(s), { artifactType: 'application/octet-stream', payload: 'legacy', fallbackTag: true });
-    const verdict = await validate(h, tracked(s), s, [signatureGate({ artifactType: COSIGN_SIG })]);
+    const verdict = await validate(h, tracked(s), s, [referrersGate({ artifactType: COSIGN_SIG })]);
     expect(verdict.outcome).toBe('approved');
-    expect(gateResult(verdict, 'signature').detail?.referrers).toEqual([{ digest: sig.digest, artifactType: COSIGN_SIG }]);
+    expect(gateResult(verdict, 'referrers').detail?.referrers).toEqual([{ digest: sig.digest, artifactType: COSIGN_SIG }]);
   });
 
   it('rejects an unsigned digest, and one whose only referrer is of another type', async () => {
     const unsigned = await seed(h, { seed: 'sig-none' });
-    const none = await validate(h, tracked(unsigned), unsigned, [signatureGate()]);
+    const none = await validate(h, tracked(unsigned), unsigned, [referrersGate()]);
     expect(none.outcome).toBe('rejected');
-    expect(gateResult(none, 'signature').reasons).toEqual([`no signature or attestation refers to ${unsigned.digest}`]);
+    expect(gateResult(none, 'referrers').reasons).toEqual([`no signature or attestation refers to ${unsigned.digest}`]);
 
     const sbomOnly = await seed(h, { seed: 'sig-other' });
     const sbom = await pushReferrer(h.target, sbomOnly.repo, subjectOf(sbomOnly), { artifactType: SPDX, payload: 'sbom' });
     await listUnderReferrersTag(sbomOnly, sbom, SPDX);
-    const other = await validate(h, tracked(sbomOnly, { fingerprint: 'cosign' }), sbomOnly, [signatureGate({ artifactType: COSIGN_SIG })]);
+    const other = await validate(h, tracked(sbomOnly, { fingerprint: 'cosign' }), sbomOnly, [referrersGate({ artifactType: COSIGN_SIG })]);
     expect(other.outcome).toBe('rejected');
-    expect(gateResult(other, 'signature').reasons).toEqual([`no referrer of type ${COSIGN_SIG} refers to ${sbomOnly.digest}`]);
-    const any = await validate(h, tracked(sbomOnly, { fingerprint: 'any' }), sbomOnly, [signatureGate()]);
+    expect(gateResult(other, 'referrers').reasons).toEqual([`no referrer of type ${COSIGN_SIG} refers to ${sbomOnly.digest}`]);
+    const any = await validate(h, tracked(sbomOnly, { fingerprint: 'any' }), sbomOnly, [referrersGate()]);
     expect(any.outcome).toBe('approved');
   });
 
   it('is pending when the registry cannot be reached', async () => {
     const s = await seed(h, { seed: 'sig-error' });
     const gone: Seeded = { ...s, source: ImageRef.of({ registry: `127.0.0.1:${await freePort()}`, repository: s.repo }) };
-    const verdict = await validate(h, tracked(gone), gone, [signatureGate()]);
+    const verdict = await validate(h, tracked(gone), gone, [referrersGate()]);
     expect(verdict.outcome).toBe('pending');
-    expect(gateResult(verdict, 'signature').reasons[0]).toMatch(/^gate errored, will retry: /);
+    expect(gateResult(verdict, 'referrers').reasons[0]).toMatch(/^gate errored, will retry: /);
   });
 });

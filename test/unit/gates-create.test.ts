@@ -38,7 +38,7 @@ describe('createGates', () => {
 
   it('builds one gate per configured gate from the loaded config, the platforms gate first', () => {
     const gates = createGates(config.images[0], { runAcrTask });
-    expect(gates.map((g) => g.name)).toEqual(['platforms', 'maxSize', 'maxAge', 'labels', 'signature', 'cooldown', 'approval', 'command', 'acrTask']);
+    expect(gates.map((g) => g.name)).toEqual(['platforms', 'maxSize', 'maxAge', 'labels', 'referrers', 'cooldown', 'approval', 'command', 'acrTask']);
   });
 
   it('honours defaults merged and turned off per image, and needs no platforms gate without platforms', () => {
