@@ -5,6 +5,7 @@
  */
 import { app } from '@azure/functions';
 import { composeAzure, loadAzureStartup } from './azure/compose-azure';
+import { apiAuthOf } from './handlers/http/api-auth';
 import { httpRuntimeOf } from './handlers/http-runtime';
 import { registerHttpRoutes } from './handlers/http/register-http-routes';
 import { lazyRuntime } from './handlers/lazy-runtime';
@@ -15,4 +16,4 @@ const startup = loadAzureStartup(process.env);
 const runtime = lazyRuntime(() => composeAzure(startup, { onRegistryEvent: registryTelemetry() }));
 
 registerFunctions(app, startup.settings, runtime);
-registerHttpRoutes(app, async () => httpRuntimeOf(await runtime()));
+registerHttpRoutes(app, async () => httpRuntimeOf(await runtime()), { auth: apiAuthOf(startup.settings.apiClientId) });

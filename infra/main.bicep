@@ -87,6 +87,9 @@ param detectSchedule string = '0 */15 * * * *'
 @description('NCRONTAB schedule of the poison-queue reader.')
 param poisonSchedule string = '0 */10 * * * *'
 
+@description('Client id of the Entra app registration that protects the HTTP API (approvals, status). Empty: no App Service authentication, approvals answer 503 AUTH_NOT_CONFIGURED (README, "Approvals with Entra ID").')
+param apiClientId string = ''
+
 @description('Enable Key Vault purge protection. Off by default so that `azd down --purge` can remove the vault.')
 param keyVaultPurgeProtection bool = false
 
@@ -99,6 +102,9 @@ var baseRegistrySubscriptionId = createBaseRegistry ? subscription().subscriptio
 var baseRegistryResourceGroup = createBaseRegistry ? rgName : split(existingBaseRegistryId, '/')[4]
 var appRegistryIdList = filter(map(split(appRegistryIds, ','), id => trim(id)), id => !empty(id))
 var functionAppName = 'func-${resourceToken}'
+// One condition for both halves of API authentication: the platform's (api-auth.bicep) and the
+// app setting that tells the app to trust the platform's principal (function-app.bicep).
+var apiAuthEnabled = !empty(apiClientId)
 
 resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: rgName
@@ -232,6 +238,16 @@ module functionApp 'modules/function-app.bicep' = {
     baseRegistryId: baseRegistryAccess.outputs.registryId
     baseRegistryLoginServer: baseRegistryAccess.outputs.loginServer
     appRegistryIds: join(appRegistryIdList, ',')
+    apiClientId: apiAuthEnabled ? apiClientId : ''
+  }
+}
+
+module apiAuth 'modules/api-auth.bicep' = if (apiAuthEnabled) {
+  name: 'basegate-api-auth'
+  scope: rg
+  params: {
+    siteName: functionApp.outputs.name
+    apiClientId: apiClientId
   }
 }
 

@@ -36,6 +36,7 @@ export const APP_SETTINGS = {
   baseRegistryId: 'BASEGATE_BASE_REGISTRY_ID',
   baseRegistryLoginServer: 'BASEGATE_BASE_REGISTRY_LOGIN_SERVER',
   appRegistryIds: 'BASEGATE_APP_REGISTRY_IDS',
+  apiClientId: 'BASEGATE_API_CLIENT_ID',
   clientId: 'AZURE_CLIENT_ID',
   queueServiceUri: 'AzureWebJobsStorage__queueServiceUri',
   tableServiceUri: 'AzureWebJobsStorage__tableServiceUri',
@@ -84,6 +85,13 @@ export interface AppSettings {
   baseRegistry: { resourceId: string; loginServer: string } | undefined;
   /** ARM ids of application registries basegate may schedule ACR Task runs in. */
   appRegistryIds: string[];
+  /**
+   * Client id of the Entra app registration of the HTTP API. Set (by the Bicep, with the same
+   * condition that turns App Service authentication on) means the platform authenticates API
+   * callers and the app may trust X-MS-CLIENT-PRINCIPAL (handlers/http/api-auth.ts); unset means
+   * nothing vouches for a caller.
+   */
+  apiClientId: string | undefined;
 }
 
 /** Options of {@link readAppSettings}. */
@@ -175,6 +183,7 @@ const fieldSchemas = {
     .transform((v) => v.split(',').map((id) => id.trim()).filter((id) => id !== ''))
     .refine((ids) => ids.every((id) => REGISTRY_ID.test(id)), 'expected comma-separated ARM ids of container registries')
     ,
+  [N.apiClientId]: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected the client id (GUID) of the API\'s Entra app registration').transform((v) => v.toLowerCase()),
   [N.clientId]: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'expected a client id (GUID)'),
   [N.queueServiceUri]: plainUrl(true),
   [N.tableServiceUri]: plainUrl(true),
@@ -233,6 +242,7 @@ function combine(s: ParsedSettings, options: ReadAppSettingsOptions, problems: s
     webhookSecretUri: s[N.webhookSecretUri],
     baseRegistry: registryResourceId !== undefined && loginServer !== undefined ? { resourceId: registryResourceId, loginServer } : undefined,
     appRegistryIds: s[N.appRegistryIds] ?? [],
+    apiClientId: s[N.apiClientId],
   };
 }
 

@@ -73,7 +73,12 @@ export interface Verdict {
 export interface Approval {
   decision: 'approved' | 'rejected';
   reason?: string;
+  /** Who decided, for people: the Entra principal's name (HTTP API), or `--by` / the local user (CLI, not authenticated). */
   by?: string;
+  /** The Entra object id of the principal (HTTP API): the stable identity behind `by`. */
+  byId?: string;
+  /** How the decision was made: `entra` (HTTP API, authenticated by App Service) or `cli`. */
+  via?: 'entra' | 'cli';
   at: string;
 }
 

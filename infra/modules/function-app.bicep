@@ -29,6 +29,8 @@ param baseRegistryId string
 param baseRegistryLoginServer string
 @description('Comma-separated ARM ids of application registries.')
 param appRegistryIds string
+@description('Client id of the API\'s Entra app registration when App Service authentication is deployed (main.bicep apiAuthEnabled), else empty.')
+param apiClientId string
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: storageAccountName
@@ -66,6 +68,8 @@ var appSettings = {
   BASEGATE_BASE_REGISTRY_ID: baseRegistryId
   BASEGATE_BASE_REGISTRY_LOGIN_SERVER: baseRegistryLoginServer
   BASEGATE_APP_REGISTRY_IDS: appRegistryIds
+  // Set exactly when api-auth.bicep is deployed: the app trusts X-MS-CLIENT-PRINCIPAL only then.
+  BASEGATE_API_CLIENT_ID: apiClientId
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

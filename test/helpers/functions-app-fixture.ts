@@ -11,6 +11,7 @@ import type { Timer } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { composeAzure, loadAzureStartup, type AzureRuntime } from '../../functions/azure/compose-azure';
 import { DEFAULT_QUEUE_NAMES, type QueueNames } from '../../functions/azure/queue-clients';
+import { apiAuthOf } from '../../functions/handlers/http/api-auth';
 import { httpRuntimeOf } from '../../functions/handlers/http-runtime';
 import { registerHttpRoutes, type HttpRuntime } from '../../functions/handlers/http/register-http-routes';
 import { registerFunctions } from '../../functions/handlers/register-functions';
@@ -76,7 +77,7 @@ export async function functionsAppFixture(options: FixtureOptions): Promise<Func
   const recorder = recordingApp();
   registerFunctions(recorder.app, startup.settings, async () => runtime);
   const http: HttpRuntime = { ...httpRuntimeOf(runtime), ...options.http };
-  registerHttpRoutes(recorder.app, async () => http);
+  registerHttpRoutes(recorder.app, async () => http, { auth: apiAuthOf(startup.settings.apiClientId) });
   const service = QueueServiceClient.fromConnectionString(connectionString);
   const byRegisteredName: Record<string, string> = { [DEFAULT_QUEUE_NAMES.validate]: names.validate, [DEFAULT_QUEUE_NAMES.promote]: names.promote, [DEFAULT_QUEUE_NAMES.rebuild]: names.rebuild };
   const host = new QueueHost(

@@ -9,12 +9,27 @@
  * - the raw body bytes and headers handed over in a real `HttpRequest`, the handler's
  *   `HttpResponseInit` written back (JSON bodies serialised).
  * Unknown paths and methods answer 404, as the host does.
+ *
+ * With `easyAuth`, it also stands in for App Service authentication in front of the host, as
+ * `authsettingsV2` with `requireAuthentication` and `unauthenticatedClientAction: Return401`
+ * configures it (https://learn.microsoft.com/azure/app-service/overview-authentication-authorization):
+ * every `X-MS-CLIENT-PRINCIPAL*` header a client sends is removed; a path under `excludedPaths`
+ * passes unauthenticated; any other request needs `Authorization: Bearer <token>` for a token the
+ * stand-in issued (`easyAuth.tokens`, standing in for Entra ID's validation), else 401 before the
+ * host sees it; an accepted token's principal is injected as the platform injects it.
  */
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, InvocationContext, type HttpFunctionOptions, type HttpResponseInit } from '@azure/functions';
 import type { RecordingApp } from './recording-app';
+
+/** The App Service authentication stand-in: tokens it accepts, each with the principal header it injects. */
+export interface EasyAuthStandIn {
+  tokens: Record<string, { principal: string; name: string }>;
+  /** Paths served without authentication (authsettingsV2 globalValidation.excludedPaths). */
+  excludedPaths: readonly string[];
+}
 
 /** A running host front end. */
 export interface FunctionsHttpHost {
@@ -51,7 +66,7 @@ function compile(name: string, options: HttpFunctionOptions): Route {
 }
 
 /** Serves `recorder.http` on 127.0.0.1 until closed. */
-export async function startFunctionsHttpHost(recorder: RecordingApp): Promise<FunctionsHttpHost> {
+export async function startFunctionsHttpHost(recorder: RecordingApp, options: { easyAuth?: EasyAuthStandIn } = {}): Promise<FunctionsHttpHost> {
   const routes = [...recorder.http].map(([name, options]) => compile(name, options));
   const functionKeys = Object.fromEntries(routes.map((r) => [r.name, randomBytes(24).toString('base64url')]));
   const hostKey = randomBytes(24).toString('base64url');
@@ -71,6 +86,17 @@ export async function startFunctionsHttpHost(recorder: RecordingApp): Promise<Fu
           res.writeHead(status, headers);
           res.end(body);
         };
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !(options.easyAuth && k.startsWith('x-ms-client-principal'))) headers[k] = v;
+        const easyAuth = options.easyAuth;
+        if (easyAuth && !easyAuth.excludedPaths.some((p) => p.toLowerCase() === url.pathname.toLowerCase())) {
+          const bearer = /^Bearer (\S+)$/.exec(headers.authorization ?? '')?.[1];
+          const issued = bearer === undefined ? undefined : easyAuth.tokens[bearer];
+          if (!issued) return answer(401);
+          headers['x-ms-client-principal'] = issued.principal;
+          headers['x-ms-client-principal-name'] = issued.name;
+          headers['x-ms-client-principal-idp'] = 'aad';
+        }
         let params: Record<string, string> = {};
         const route = routes.find((r) => {
           const m = r.pattern.exec(url.pathname);
@@ -83,8 +109,6 @@ export async function startFunctionsHttpHost(recorder: RecordingApp): Promise<Fu
           const key = url.searchParams.get('code') ?? req.headers['x-functions-key'];
           if (key !== functionKeys[route.name] && key !== hostKey) return answer(401, route.name);
         }
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
         const body = chunks.length > 0 ? { bytes: Buffer.concat(chunks) } : undefined;
         const request = new HttpRequest({ method, url: url.toString(), headers, body, params });
         const context = new InvocationContext({ invocationId: randomBytes(8).toString('hex'), functionName: route.name, logHandler: () => undefined });

@@ -20,6 +20,7 @@ import { checkImage } from '../../functions/handlers/http/check-image';
 import { dockerHubWebhook } from '../../functions/handlers/http/dockerhub-webhook';
 import { eventGridWebhook } from '../../functions/handlers/http/event-grid-webhook';
 import { genericWebhook } from '../../functions/handlers/http/generic-webhook';
+import type { Caller } from '../../functions/handlers/http/api-auth';
 import type { HttpRuntime, RuntimeHandler } from '../../functions/handlers/http/register-http-routes';
 import { status } from '../../functions/handlers/http/status';
 import type { PoisonRecord } from '../../functions/pipeline/poison-record';
@@ -99,8 +100,8 @@ interface Answer {
   headers: Record<string, string>;
 }
 
-async function call(handler: RuntimeHandler, req: HttpRequest, h: Harness): Promise<Answer> {
-  const res: HttpResponseInit = await handler(req, context(handler.name), h.runtime);
+async function call(handler: RuntimeHandler, req: HttpRequest, h: Harness, caller?: Caller): Promise<Answer> {
+  const res: HttpResponseInit = await handler(req, context(handler.name), h.runtime, caller);
   const answer = { status: res.status ?? 200, body: res.jsonBody as Record<string, any>, headers: (res.headers ?? {}) as Record<string, string> };
   expect(answer.headers['content-type']).toBe('application/json');
   if (answer.status >= 400) expect(typeof answer.body.error).toBe('string');
@@ -353,27 +354,38 @@ describe.each([
     expect(before.body.pendingApprovals).toEqual([{ id, imageId: ACI, digest: D1, since: held.at, waitingFor: ['waiting for a person'], decision: null }]);
     expect(before.body.tags).toEqual([tag]);
 
+    // Who decides is the principal App Service authenticated (approvals-identity.test.ts covers the platform side).
+    const alice: Caller = { kind: 'principal', principal: { objectId: '11111111-2222-3333-4444-555555555555', name: 'alice@contoso.com', roles: ['basegate.approver'], audiences: [] } };
     const decide = (body: string, raw = id) => request('POST', `approvals/${encodeURIComponent(raw)}`, { body, params: { id: encodeURIComponent(raw) } });
-    expect((await call(approvalDecision, decide('{"decision": "maybe"}'), h)).status).toBe(400);
-    expect((await call(approvalDecision, decide('{"decision": "approve", "extra": 1}'), h)).body.error).toMatch(/extra/);
-    expect((await call(approvalDecision, decide('{"decision": "approve"'), h)).body.code).toBe('BODY_MALFORMED_JSON');
-    expect((await call(approvalDecision, decide('{"decision": "approve"}', `${ACI}@sha256:${'0'.repeat(64)}`), h)).status).toBe(404);
-    expect((await call(approvalDecision, decide('{"decision": "approve"}', `nope@${D1}`), h)).body.code).toBe('IMAGE_NOT_FOUND');
-    expect((await call(approvalDecision, decide('{"decision": "approve"}', ACI), h)).body.code).toBe('APPROVAL_NOT_FOUND');
+    const approve = (body: string, raw = id) => call(approvalDecision, decide(body, raw), h, alice);
+    expect((await approve('{"decision": "maybe"}')).status).toBe(400);
+    expect((await approve('{"decision": "approve", "extra": 1}')).body.error).toMatch(/extra/);
+    expect((await approve('{"decision": "approve"')).body.code).toBe('BODY_MALFORMED_JSON');
+    // Issue #15: a name in the body is not an identity.
+    expect(await approve('{"decision": "approve", "by": "ciso@contoso.com"}')).toMatchObject({ status: 400, body: { code: 'APPROVAL_BY_REFUSED' } });
+    expect((await approve('{"decision": "approve"}', `${ACI}@sha256:${'0'.repeat(64)}`)).status).toBe(404);
+    expect((await approve('{"decision": "approve"}', `nope@${D1}`)).body.code).toBe('IMAGE_NOT_FOUND');
+    expect((await approve('{"decision": "approve"}', ACI)).body.code).toBe('APPROVAL_NOT_FOUND');
+    // A direct call with no authenticated caller records nothing.
+    expect((await call(approvalDecision, decide('{"decision": "approve"}'), h)).body.code).toBe('AUTH_REQUIRED');
+    expect(await h.state.get('approval', id)).toBeUndefined();
 
-    const res = await call(approvalDecision, decide('{"decision": "approve", "by": "alice", "reason": "scanned by hand"}'), h);
+    const res = await approve('{"decision": "approve", "reason": "scanned by hand"}');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id, decision: 'approved', by: 'alice', reason: 'scanned by hand', checks: [{ tag: 'v1' }] });
+    expect(res.body).toMatchObject({ id, decision: 'approved', by: 'alice@contoso.com', byId: alice.principal.objectId, reason: 'scanned by hand', checks: [{ tag: 'v1' }] });
     expect(h.checks.map((c) => [c.imageId, c.tag, c.reason])).toEqual([[ACI, 'v1', 'approval:approved']]);
-    expect((await h.state.get<Approval>('approval', id))?.value).toEqual({ decision: 'approved', by: 'alice', reason: 'scanned by hand', at: '2026-03-01T12:00:00.000Z' });
+    expect((await h.state.get<Approval>('approval', id))?.value).toEqual({ decision: 'approved', by: 'alice@contoso.com', byId: alice.principal.objectId, via: 'entra', reason: 'scanned by hand', at: '2026-03-01T12:00:00.000Z' });
 
     const after = await call(status, request('GET', 'status'), h);
-    expect(after.body.pendingApprovals[0].decision).toMatchObject({ decision: 'approved', by: 'alice' });
-    expect(after.body.audit).toContainEqual(expect.objectContaining({ stage: 'approval', outcome: 'approved', subject: `demo.azurecr.io/aci-helloworld:v1@${D1}`, digest: D1 }));
+    expect(after.body.pendingApprovals[0].decision).toMatchObject({ decision: 'approved', by: 'alice@contoso.com' });
+    expect(after.body.audit).toContainEqual(expect.objectContaining({ stage: 'approval', outcome: 'approved', subject: `demo.azurecr.io/aci-helloworld:v1@${D1}`, digest: D1, detail: expect.objectContaining({ byId: alice.principal.objectId }) }));
     expect(JSON.stringify(after.body)).not.toMatch(/s3cret/);
 
+    // First decision wins while the re-validation has not run yet...
+    expect(await approve('{"decision": "reject"}')).toMatchObject({ status: 409, body: { code: 'APPROVAL_ALREADY_DECIDED', error: expect.stringMatching(/already approved by alice@contoso.com/) } });
+    // ...and once it has, the digest is no longer held.
     await h.state.put('verdict', id, { ...held, outcome: 'approved', gates: [] });
-    const decided = await call(approvalDecision, decide('{"decision": "reject"}'), h);
+    const decided = await approve('{"decision": "reject"}');
     expect(decided).toMatchObject({ status: 409, body: { code: 'APPROVAL_NOT_HELD', error: expect.stringMatching(/already approved/) } });
   });
 });

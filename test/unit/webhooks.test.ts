@@ -1,7 +1,7 @@
 /**
  * The SDK-free webhook logic (functions/webhooks/) and the route registration: bounded reads that
  * stop pulling at the limit, matching pushes to tracked images, the generic signature's edges, the
- * CloudEvents handshake's refusals, and every route registered with a function key.
+ * CloudEvents handshake's refusals, and every route registered with its authLevel in both API modes.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -190,21 +190,29 @@ describe('registerHttpRoutes', () => {
     state ??= await FileStateStore.open(path.join(dir, 'state.json'));
     return { images, state, webhookSecrets: {}, clock: { now: () => new Date(0) }, requestCheck: async () => undefined };
   };
-  registerHttpRoutes(app, runtime);
+  registerHttpRoutes(app, runtime, { auth: { mode: 'off' } });
   afterAll(async () => {
     await state?.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('registers every route with a function key', () => {
-    expect([...registered].map(([name, o]) => [name, o.route, o.methods, o.authLevel])).toEqual([
-      ['webhookDockerHub', 'webhooks/dockerhub', ['POST'], 'function'],
-      ['webhookAcr', 'webhooks/acr', ['POST'], 'function'],
-      ['webhookEventGrid', 'webhooks/eventgrid', ['POST', 'OPTIONS'], 'function'],
-      ['webhookGeneric', 'webhooks/generic', ['POST'], 'function'],
-      ['checkImage', 'images/{image}/check', ['POST'], 'function'],
-      ['approvalDecision', 'approvals/{id}', ['POST'], 'function'],
-      ['status', 'status', ['GET'], 'function'],
+  // Issue #15: each route's authorization level, pinned in both modes. Webhooks always take a
+  // function key (senders cannot present Entra tokens); with Entra ID on, the API takes a token
+  // and no key; without it, approvals are anonymous only to answer 503 AUTH_NOT_CONFIGURED.
+  it.each([
+    ['without Entra ID', { mode: 'off' } as const, ['function', 'function', 'function', 'function', 'function', 'anonymous', 'function']],
+    ['with Entra ID', { mode: 'entra', clientId: '00000000-0000-0000-0000-0000000000aa' } as const, ['function', 'function', 'function', 'function', 'anonymous', 'anonymous', 'anonymous']],
+  ])('pins every route and its authLevel %s', (_mode, auth, levels) => {
+    const recorder = recordingApp();
+    registerHttpRoutes(recorder.app, runtime, { auth });
+    expect([...recorder.http].map(([name, o]) => [name, o.route, o.methods, o.authLevel])).toEqual([
+      ['webhookDockerHub', 'webhooks/dockerhub', ['POST'], levels[0]],
+      ['webhookAcr', 'webhooks/acr', ['POST'], levels[1]],
+      ['webhookEventGrid', 'webhooks/eventgrid', ['POST', 'OPTIONS'], levels[2]],
+      ['webhookGeneric', 'webhooks/generic', ['POST'], levels[3]],
+      ['checkImage', 'images/{image}/check', ['POST'], levels[4]],
+      ['approvalDecision', 'approvals/{id}', ['POST'], levels[5]],
+      ['status', 'status', ['GET'], levels[6]],
     ]);
   });
 

@@ -14,7 +14,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 /** Maps a thrown value to a response (see the module header). */
-function errorResponse(err: unknown, context: InvocationContext): HttpResponseInit {
+export function errorResponse(err: unknown, context: InvocationContext): HttpResponseInit {
   if (err instanceof RequestRejected) {
     context.log('http: request refused', { status: err.status, code: err.code, error: err.message });
     return jsonResponse(err.status, { error: err.message, code: err.code }, err.headers);

@@ -1,0 +1,94 @@
+/**
+ * Hardening checks of infra/ and the deployment docs (issue #15), read with the Bicep reader (no
+ * compiler reaches the test machines). Each check returns problems naming the file and what is
+ * wrong; an empty list means the deployment is hardened as the README promises. The checks read
+ * literals on purpose: the Bicep is written so that what matters is visible without evaluating it.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bodyObject, code, property, readBicep, stringLiterals, type BicepFile, type Declaration, type Token } from './bicep-reader';
+
+/** The declaration `name` of `kind` in `file`, or undefined. */
+export function declaration(file: BicepFile, kind: Declaration['kind'], name: string): Declaration | undefined {
+  return file.declarations.find((d) => d.kind === kind && d.name === name);
+}
+
+/** The code text of a property of a resource or module body (`''` when absent). */
+export function propertyText(decl: Declaration | undefined, keys: string[]): string {
+  const body = decl && bodyObject(decl);
+  const entry = body && property(body.object, keys);
+  return entry ? code(entry.valueTokens).map((t) => (t.kind === 'string' ? `'${t.value ?? t.text}'` : t.text)).join(' ') : '';
+}
+
+/** The `if (...)` condition of a resource or module, as code text (`''` when unconditional). */
+export function conditionText(decl: Declaration): string {
+  const c = code(decl.valueTokens);
+  if (c[0]?.text !== 'if') return '';
+  let depth = 0;
+  const out: Token[] = [];
+  for (let i = 1; i < c.length; i++) {
+    if (c[i].text === '(') depth++;
+    if (c[i].text === ')' && --depth === 0) break;
+    if (i > 1) out.push(c[i]);
+  }
+  return out.map((t) => t.text).join(' ');
+}
+
+/** App Service authentication (api-auth.bicep) and the one condition shared with the app setting (main.bicep). */
+export function checkApiAuth(root: string, webhookPaths: readonly string[]): string[] {
+  const problems: string[] = [];
+  const file = readBicep(path.join(root, 'infra/modules/api-auth.bicep'));
+  const auth = declaration(file, 'resource', 'auth');
+  const at = 'infra/modules/api-auth.bicep';
+  if (!auth || auth.type !== 'Microsoft.Web/sites/config' || !propertyText(auth, ['name']).includes("'authsettingsV2'")) return [`${at}: no authsettingsV2 resource named auth`];
+  const expect = (keys: string[], want: string, why: string) => {
+    const got = propertyText(auth, keys);
+    if (got !== want) problems.push(`${at}: properties.${keys.join('.')} must be ${want} (${why}); found ${got || 'nothing'}`);
+  };
+  expect(['properties', 'platform', 'enabled'], 'true', 'the platform authenticates API callers');
+  expect(['properties', 'globalValidation', 'requireAuthentication'], 'true', 'no anonymous API call reaches the app');
+  expect(['properties', 'globalValidation', 'unauthenticatedClientAction'], "'Return401'", 'an API answers 401, it has no login page');
+  const body = bodyObject(auth)!;
+  const excluded = property(body.object, ['properties', 'globalValidation', 'excludedPaths']);
+  const paths = excluded ? stringLiterals(code(excluded.valueTokens)) : [];
+  if ([...paths].sort().join(',') !== [...webhookPaths].sort().join(',')) {
+    problems.push(`${at}: globalValidation.excludedPaths must be exactly the webhook routes ${webhookPaths.join(', ')} (no wildcard, no API route); found ${paths.join(', ') || 'none'}`);
+  }
+  if (!propertyText(auth, ['properties', 'identityProviders', 'azureActiveDirectory', 'validation', 'allowedAudiences']).includes("'api://${apiClientId}'")) {
+    problems.push(`${at}: azureActiveDirectory.validation.allowedAudiences must name api://\${apiClientId}: tokens for other applications are refused`);
+  }
+
+  const main = readBicep(path.join(root, 'infra/main.bicep'));
+  const param = declaration(main, 'param', 'apiClientId');
+  if (!param || code(param.valueTokens).map((t) => t.text).join('') !== "''") problems.push("infra/main.bicep: param apiClientId must default to '' so that azd asks nothing");
+  const module = main.declarations.find((d) => d.kind === 'module' && d.type === 'modules/api-auth.bicep');
+  const condition = module ? conditionText(module) : '';
+  if (!module || condition !== 'apiAuthEnabled') problems.push(`infra/main.bicep: module api-auth.bicep must be deployed if (apiAuthEnabled); found ${module ? `if (${condition})` : 'no module'}`);
+  const app = main.declarations.find((d) => d.kind === 'module' && d.type === 'modules/function-app.bicep');
+  if (!propertyText(app, ['params', 'apiClientId']).startsWith('apiAuthEnabled ?')) {
+    problems.push('infra/main.bicep: the function app\'s apiClientId (app setting BASEGATE_API_CLIENT_ID) must be set under the same condition as api-auth.bicep (apiAuthEnabled ? apiClientId : \'\')');
+  }
+  return problems;
+}
+
+/** Commands and URL forms that hand out a host key, which opens every function-level route. */
+const HOST_KEY_PATTERNS: Array<[RegExp, string]> = [
+  [/az functionapp keys list/, 'az functionapp keys list lists host keys'],
+  [/--key-type\s+(?:functionKeys\s+)?(?:masterKey|systemKeys)/, 'a master or system key'],
+  [/host key|master key|_master/i, 'a host or master key'],
+];
+
+/** No doc tells an operator to give a webhook sender (or anyone) a host key: one function key per function. */
+export function checkDocumentedKeys(root: string): string[] {
+  const docs = ['README.md', ...fs.readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const problems: string[] = [];
+  for (const rel of docs) {
+    const lines = fs.readFileSync(path.join(root, rel), 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      // Warnings about host keys are fine; instructions that use one are not.
+      if (/never (?:a|the) host key|not a host key|never the host key/i.test(line)) return;
+      for (const [pattern, what] of HOST_KEY_PATTERNS) if (pattern.test(line)) problems.push(`${rel}:${i + 1}: ${what}; document the route's own function key (az functionapp function keys list --function-name <function>)`);
+    });
+  }
+  return problems;
+}
