@@ -33,7 +33,8 @@ function changeText(c: ConfigChange): string {
   return `${name}: ${JSON.stringify(c.from)} -> ${JSON.stringify(c.to)}`;
 }
 
-function vulnerabilityLines(v: VulnerabilitySummary): string[] {
+/** A scan summary in a few lines: counts, then new and fixed ids. */
+export function vulnerabilityLines(v: VulnerabilitySummary): string[] {
   const counts = SEVERITIES.filter((s) => v.counts[s] > 0).map((s) => `${v.counts[s]} ${s}`).join(', ') || 'none';
   const lines = [`vulnerabilities (${v.format}): ${counts}${v.baseline ? '' : ' (nothing promoted to compare with: all new)'}`];
   if (v.addedTotal) lines.push(`    new: ${v.added.map((f) => `${f.id} (${f.severity}, ${f.package})`).join(', ')}${v.addedTotal > v.added.length ? ` and ${v.addedTotal - v.added.length} more` : ''}`);

@@ -7,6 +7,7 @@ import type { ImageRef } from '../oci/reference';
 import type { TagPolicy } from './tag-policy';
 import type { SafeRegex } from './safe-regex';
 import type { SignatureGateConfig } from './signature-config';
+import type { VulnerabilitiesGateConfig } from './vulnerabilities-config';
 
 /** How to reach one registry host (keys of {@link Config.registries} are normalised hosts: `docker.io`). */
 export interface RegistryConfig {
@@ -55,6 +56,7 @@ export interface GatesConfig {
   referrers?: { artifactType?: string };
   /** `run` as argv, or a `/bin/sh -c` script; `env` names variables to pass through, or sets them. */
   command?: { run: string[] | string; timeout?: number; perPlatform?: boolean; env: Record<string, string> | string[] };
+  vulnerabilities?: VulnerabilitiesGateConfig;
   /** `encodedTask` is an absolute path (relative ones are resolved against the config file). */
   acrTask?: { registry: string; task?: string; encodedTask?: string; argument?: string; timeout?: number };
   approval?: 'manual';

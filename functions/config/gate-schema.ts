@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { durationField, matching, regexField, registryResourceIdField, sizeField, text } from './schema-fields';
 import { referrersGateSchema, signatureGateSchema } from './signature-schema';
+import { vulnerabilitiesGateSchema } from './vulnerabilities-schema';
 
 /** Turns a gate into "this gate, or false to turn the default off". */
 function switchable<T extends z.ZodType>(schema: T) {
@@ -57,6 +58,8 @@ export const gatesSchema = z.strictObject({
   /** Something (of an artifact type) refers to the digest: existence only. */
   referrers: referrersGateSchema,
   command: switchable(commandGate),
+  /** A scanner report judged by severity and delta against the promoted digest. */
+  vulnerabilities: switchable(vulnerabilitiesGateSchema(commandGate)),
   acrTask: switchable(acrTaskGate),
   /** The digest waits for a person's decision. */
   approval: switchable(z.literal('manual')),

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { GatesConfig } from './config';
 import type { GatesDocument } from './gate-schema';
 import { resolveSignatureGate } from './signature-config';
+import { resolveVulnerabilitiesGate } from './vulnerabilities-config';
 
 /** Merges default and image gates into the resolved form (relative task files made absolute against `dir`). */
 export function mergeGates(defaults: GatesDocument | undefined, image: GatesDocument | undefined, dir: string): GatesConfig {
@@ -28,6 +29,9 @@ export function mergeGates(defaults: GatesDocument | undefined, image: GatesDocu
         };
         break;
       }
+      case 'vulnerabilities':
+        out.vulnerabilities = resolveVulnerabilitiesGate(value as Record<string, unknown>);
+        break;
       case 'acrTask': {
         const t = value as NonNullable<GatesConfig['acrTask']>;
         out.acrTask = { ...t, ...(t.encodedTask === undefined ? {} : { encodedTask: path.resolve(dir, t.encodedTask) }) };

@@ -72,8 +72,7 @@ const OWN = ['IMAGE', 'PLATFORM', 'PLATFORMS', 'BASEGATE_TAG'] as const;
 const OWN_REFERENCE = /\$(?:\{(IMAGE|PLATFORMS|PLATFORM|BASEGATE_TAG)\}|(IMAGE|PLATFORMS|PLATFORM|BASEGATE_TAG)(?![A-Za-z0-9_]))/g;
 
 /** Fills in defaults, builds the base environment, and refuses contradictions. */
-export function resolveCommandGateOptions(options: CommandGateOptions): ResolvedCommandGateOptions {
-  const path = 'gates.command';
+export function resolveCommandGateOptions(options: CommandGateOptions, path = 'gates.command'): ResolvedCommandGateOptions {
   const shell = typeof options.run === 'string';
   const argv = shell ? ['/bin/sh', '-c', options.run as string] : [...(options.run as readonly string[])];
   if (shell ? !(options.run as string).trim() : argv.length === 0 || !argv[0]) throw new ConfigError('run must name a program (a non-empty argv or script)', { path: `${path}.run` });
@@ -118,18 +117,19 @@ export function commandGate(options: CommandGateOptions): Gate {
       if (resolved.perPlatform) {
         if (platforms.length === 0) return { gate: 'command', outcome: 'fail', reasons: [noPlatformReason(context)] };
         // One at a time: scanners are heavy, and the machine is shared with the other stages.
-        for (const platform of platforms) runs.push({ platform, ...(await runOnce(resolved, { ...own, PLATFORM: platform }, context.signal)) });
+        for (const platform of platforms) runs.push({ platform, ...(await runCommand(resolved, { ...own, PLATFORM: platform }, context.signal)) });
       } else {
-        runs.push(await runOnce(resolved, { ...own, PLATFORMS: platforms.join(',') }, context.signal));
+        runs.push(await runCommand(resolved, { ...own, PLATFORMS: platforms.join(',') }, context.signal));
       }
       return judge(program, runs, resolved.timeout);
     },
   };
 }
 
-function runOnce(resolved: ResolvedCommandGateOptions, own: Record<string, string>, signal?: AbortSignal): Promise<RunProcessResult> {
+/** Runs the resolved program once with basegate's variables `own` (also expanded in argv); shared with the vulnerabilities gate's scanner. */
+export function runCommand(resolved: ResolvedCommandGateOptions, own: Record<string, string>, signal?: AbortSignal, extra: { stdoutBytes?: number } = {}): Promise<RunProcessResult> {
   const argv = resolved.shell ? resolved.argv : resolved.argv.map((arg) => arg.replace(OWN_REFERENCE, (m, braced?: string, bare?: string) => own[(braced ?? bare) as string] ?? m));
-  return runProcess({ argv, env: { ...resolved.env, ...own }, cwd: resolved.cwd, timeoutMs: resolved.timeout, killGraceMs: resolved.killGrace, tailBytes: resolved.outputTail, signal });
+  return runProcess({ argv, env: { ...resolved.env, ...own }, cwd: resolved.cwd, timeoutMs: resolved.timeout, killGraceMs: resolved.killGrace, tailBytes: resolved.outputTail, signal, ...extra });
 }
 
 /** Any failing run fails the gate; otherwise any run that errored leaves it pending. */

@@ -18,10 +18,12 @@ import { maxSizeGate } from './max-size';
 import { platformsGate } from './platforms';
 import { referrersGate } from './referrers';
 import { signatureGate } from './signature/signature-gate';
+import { vulnerabilitiesGate } from './vulnerabilities/vulnerabilities-gate';
 
 /** The gates config plus the forms the command gate takes beyond it (a `/bin/sh -c` string, one run per platform). */
-export type GatesOptions = Omit<GatesConfig, 'command'> & {
+export type GatesOptions = Omit<GatesConfig, 'command' | 'vulnerabilities'> & {
   command?: Omit<CommandGateOptions, 'cwd' | 'environment'>;
+  vulnerabilities?: Omit<GatesConfig['vulnerabilities'] & object, 'scanner'> & { scanner?: Omit<CommandGateOptions, 'cwd' | 'environment'> & { format?: 'trivy' | 'grype' | 'sarif' } };
 };
 
 /** What some gates need from outside. */
@@ -49,6 +51,10 @@ export function createGates(image: { platforms?: readonly string[]; gates: Gates
   if (gates.cooldown !== undefined) out.push(cooldownGate({ cooldown: gates.cooldown, clock: deps.clock }));
   if (gates.approval !== undefined) out.push(approvalGate({ approval: gates.approval }));
   if (gates.command !== undefined) out.push(commandGate({ ...gates.command, cwd: deps.baseDir, environment: deps.environment }));
+  if (gates.vulnerabilities !== undefined) {
+    const v = gates.vulnerabilities;
+    out.push(vulnerabilitiesGate({ ...v, scanner: v.scanner && { ...v.scanner, cwd: deps.baseDir, environment: deps.environment }, signature: gates.signature }));
+  }
   if (gates.acrTask !== undefined) {
     if (!deps.runAcrTask) // Fail closed and say so now: without a runner the gate could only ever be pending.
       throw new ConfigError('the acrTask gate needs Azure: it runs on ACR Tasks, which this runtime cannot reach (the Azure Functions app can); turn it off here with acrTask: false, or use a command gate', { path: 'gates.acrTask', code: 'GATE_UNAVAILABLE' });

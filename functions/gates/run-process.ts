@@ -18,6 +18,8 @@ export interface RunProcessRequest {
   killGraceMs: number;
   /** Bytes of interleaved stdout and stderr kept (the last ones). */
   tailBytes: number;
+  /** Also keep stdout on its own, up to this many bytes (a scanner's report); more sets `stdoutOverflow`. */
+  stdoutBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -33,6 +35,10 @@ export interface RunProcessResult {
   durationMs: number;
   /** The last `tailBytes` of stdout and stderr, as text. */
   output: string;
+  /** Stdout on its own, when `stdoutBytes` was asked for. */
+  stdout?: Buffer;
+  /** Stdout was longer than `stdoutBytes` (and cut). */
+  stdoutOverflow?: boolean;
 }
 
 /** Runs the program to its end (or its timeout) and reports how it ended. */
@@ -57,8 +63,19 @@ export function runProcess(request: RunProcessRequest): Promise<RunProcessResult
       tail = Buffer.concat([tail, chunk]);
       if (tail.length > request.tailBytes) tail = tail.subarray(tail.length - request.tailBytes);
     };
+    const stdout: Buffer[] = [];
+    let stdoutLength = 0;
+    let stdoutOverflow = false;
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    if (request.stdoutBytes !== undefined) {
+      const limit = request.stdoutBytes;
+      child.stdout?.on('data', (chunk: Buffer) => {
+        if (stdoutLength + chunk.length > limit) stdoutOverflow = true;
+        if (stdoutLength < limit) stdout.push(chunk.subarray(0, limit - stdoutLength));
+        stdoutLength += chunk.length;
+      });
+    }
 
     const killGroup = (signal: NodeJS.Signals): void => {
       if (child.pid === undefined) return;
@@ -115,6 +132,7 @@ export function runProcess(request: RunProcessRequest): Promise<RunProcessResult
         spawnError,
         durationMs: Date.now() - started,
         output: tail.toString('utf8'),
+        ...(request.stdoutBytes !== undefined ? { stdout: Buffer.concat(stdout), stdoutOverflow } : {}),
       });
     });
   });

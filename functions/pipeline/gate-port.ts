@@ -44,6 +44,8 @@ export interface GateContext {
   firstSeen?: Date;
   /** A person's decision on this digest, if any. */
   approval?: Approval;
+  /** The digest promoted under the tag now, when there is one and it is not this one: what a delta is against. */
+  baseline?: { digest: string; source: ImageRef; inspector: ImageInspector };
   signal?: AbortSignal;
 }
 

@@ -55,6 +55,7 @@ export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Prom
     clock: deps.clock,
     firstSeen: firstSeenAt(tagState?.value, digest),
     approval: approval?.value,
+    ...baselineOf(job, tagState?.value, deps),
     signal: deps.signal,
   };
   const results = await Promise.all(deps.gatesFor(image).map((gate) => runGate(gate, context)));
@@ -83,6 +84,13 @@ export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Prom
     detail: { gates: results },
   });
   return verdict;
+}
+
+/** The promoted digest as the gates' baseline (read lazily: only a gate that compares reads it). */
+function baselineOf(job: ValidateJob, tagState: TagState | undefined, deps: ValidateDeps): Pick<GateContext, 'baseline'> {
+  const promoted = tagState?.promoted?.sourceDigest;
+  if (!promoted || promoted === job.digest) return {};
+  return { baseline: { digest: promoted, source: job.image.source.withTag(job.tag).withDigest(promoted), inspector: deps.inspect({ ...job, digest: promoted }) } };
 }
 
 /** Runs one gate; an error becomes `pending` with its reason. */

@@ -10,7 +10,7 @@ import type { ImageRef } from '../../oci/reference';
 import { isDigest } from '../../oci/reference';
 import { diffDigests } from '../../pipeline/diff';
 import { digestKey, tagKey, type TagState, type Verdict } from '../../pipeline/records';
-import type { VulnerabilitySummary } from '../../pipeline/vulnerability-summary';
+import { vulnerabilitySummaryOf } from '../../pipeline/vulnerability-summary';
 import { parseCommand, requireConfig, UsageError } from '../args';
 import { composeCli, type CliRuntime } from '../compose';
 import { EXIT } from '../exit-codes';
@@ -39,7 +39,7 @@ export async function runDiff(argv: string[], out: Output): Promise<number> {
     const diff = await diffDigests({
       from: from ? { digest: from, inspector: await inspectorFor(runtime, image.source, image.target, from, state) } : undefined,
       to: { digest: to, inspector: await inspectorFor(runtime, image.source, image.target, to, state) },
-      vulnerabilities: verdict?.gates.find((g) => g.gate === 'vulnerabilities')?.detail?.summary as VulnerabilitySummary | undefined,
+      vulnerabilities: vulnerabilitySummaryOf(verdict),
     });
     const view = { image: image.source.withTag(tag).toString(), ...diff };
     if (values.json) out.json(view);

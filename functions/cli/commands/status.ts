@@ -2,6 +2,8 @@
 import type { RebuildRecord, TagState, Verdict } from '../../pipeline/records';
 import { digestKey } from '../../pipeline/records';
 import { heldBecause } from '../../pipeline/validate';
+import { vulnerabilitySummaryOf, type VulnerabilitySummary } from '../../pipeline/vulnerability-summary';
+import { vulnerabilityLines } from '../format-diff';
 import { parseCommand, requireConfig } from '../args';
 import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
@@ -16,6 +18,8 @@ export interface TagStatusView {
   promoted?: TagState['promoted'];
   reason?: string;
   verdict?: Pick<Verdict, 'outcome' | 'at' | 'gates'>;
+  /** The seen digest's scan summary, when the vulnerabilities gate judged it. */
+  vulnerabilities?: VulnerabilitySummary;
   rebuilds: Array<Pick<RebuildRecord, 'dependent' | 'status' | 'runId' | 'lastError' | 'at' | 'targetDigest'>>;
 }
 
@@ -38,6 +42,7 @@ export async function runStatus(argv: string[], out: Output): Promise<number> {
         promoted: t.promoted,
         reason: t.reason ?? (verdict && verdict.outcome !== 'approved' ? heldBecause(verdict) : undefined),
         verdict: verdict && { outcome: verdict.outcome, at: verdict.at, gates: verdict.gates },
+        vulnerabilities: vulnerabilitySummaryOf(verdict),
         rebuilds: [...last.values()].map(({ dependent, status, runId, lastError, at, targetDigest }) => ({ dependent, status, runId, lastError, at, targetDigest })),
       };
     });
@@ -47,6 +52,7 @@ export async function runStatus(argv: string[], out: Output): Promise<number> {
       for (const v of views) {
         out.result(`${v.source}  ${v.status}  seen ${shortDigest(v.seenDigest)}  promoted ${shortDigest(v.promoted?.sourceDigest)}${v.promoted ? ` as ${v.promoted.immutableTag}` : ''}`);
         if (v.reason) out.result(`    held: ${v.reason}`);
+        if (v.vulnerabilities) for (const line of vulnerabilityLines(v.vulnerabilities)) out.result(`    ${line.trimStart()}`);
         for (const r of v.rebuilds) out.result(`    rebuild ${r.dependent}: ${r.status}${r.runId ? ` run ${r.runId}` : ''}${r.lastError ? ` (${r.lastError})` : ''}`);
       }
     }

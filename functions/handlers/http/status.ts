@@ -8,7 +8,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { awaitsApproval } from '../../pipeline/approval-decision';
 import type { PoisonRecord } from '../../pipeline/poison-record';
-import type { Approval, TagState, Verdict } from '../../pipeline/records';
+import { digestKey, type Approval, type TagState, type Verdict } from '../../pipeline/records';
+import { vulnerabilitySummaryOf } from '../../pipeline/vulnerability-summary';
 import { jsonResponse, respond } from './http-response';
 import type { HttpRuntime } from './register-http-routes';
 
@@ -36,16 +37,23 @@ export async function status(_request: HttpRequest, context: InvocationContext, 
         since: value.at,
         waitingFor: value.gates.filter((g) => g.outcome === 'pending').flatMap((g) => g.reasons),
         decision: decided.get(key) ?? null,
+        ...withSummary(vulnerabilitySummaryOf(value)),
       }));
+    const verdictOf = new Map(verdicts.map((v) => [v.key, v.value]));
     // Records carry the message's hash, never its text.
     const recentPoison = [...poison].sort((a, b) => String(b.value.at).localeCompare(String(a.value.at))).slice(0, RECENT.poison).map(({ key, value }) => ({ key, ...value }));
     return jsonResponse(200, {
       time: runtime.clock.now().toISOString(),
       images: runtime.images.map((i) => ({ id: i.id, source: i.source.toString(), target: i.target.toString(), tags: i.tags ?? null })),
-      tags: tags.map((t) => t.value),
+      tags: tags.map(({ value: t }) => ({ ...t, ...withSummary(t.seenDigest ? vulnerabilitySummaryOf(verdictOf.get(digestKey(t.imageId, t.seenDigest))) : undefined) })),
       pendingApprovals,
       poison: recentPoison,
       audit,
     });
   });
+}
+
+/** `vulnerabilities`: the scan summary of the digest, present only when the vulnerabilities gate judged it. */
+function withSummary(summary: ReturnType<typeof vulnerabilitySummaryOf>): { vulnerabilities?: NonNullable<typeof summary> } {
+  return summary ? { vulnerabilities: summary } : {};
 }
