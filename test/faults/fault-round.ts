@@ -55,9 +55,7 @@ export async function runFaultRound(ctx: RoundContext, round: number, seed: numb
     for (const remove of removers) remove();
   }
   const sourceLog = world.sourceProxy.log.filter(mine);
-  const persistent = new Set(
-    plan.images.filter((i) => sourceLog.some((e) => e.rule === 'persistent failure' && e.path.startsWith(`/v2/${setup.sourceRepos[i.index]}/`))).map((i) => i.index),
-  );
+  const persistent = persistentActedOn(world, setup);
   const tally = await checkRound(world, setup, run.final, roundDeliveries(world, setup), persistent, ctx.verified);
   tally.violations.push(...run.problems);
   const leaks = secretLeaks(world, [...run.outputs, ...stateFiles(setup)]);
@@ -108,9 +106,11 @@ async function syncUntilSettled(world: FaultWorld, setup: RoundSetup, child: Chi
   return { outputs, final: quiet.report, problems };
 }
 
-/** True when every image is promoted at its current upstream digest with all rebuilds sent, or failed under a persistent fault. */
+/** True when every image is promoted at its current upstream digest with all rebuilds sent, or failed under a persistent fault that has acted. */
 async function settled(world: FaultWorld, setup: RoundSetup, report: SyncReport): Promise<boolean> {
-  const persistent = new Set(setup.plan.faults.filter((f) => f.kind === 'persistent failure').map((f) => f.image));
+  // The same rule as checkRound's: a persistent fault counts once it has acted (a lying digest
+  // may fail an image before its persistent fault is ever reached, and then the image must recover).
+  const persistent = persistentActedOn(world, setup);
   for (const image of setup.plan.images) {
     const t = report.tags.find((r) => r.source === setup.subjects[image.index]);
     if (!t) return false;
@@ -121,6 +121,12 @@ async function settled(world: FaultWorld, setup: RoundSetup, report: SyncReport)
     if (t.digest !== upstream?.digest) return false;
   }
   return true;
+}
+
+/** The images of this round that a persistent fault has acted on so far (from the source proxy's log). */
+function persistentActedOn(world: FaultWorld, setup: RoundSetup): Set<number> {
+  const acted = (i: number) => world.sourceProxy.log.some((e) => e.rule === 'persistent failure' && e.path.startsWith(`/v2/${setup.sourceRepos[i]}/`));
+  return new Set(setup.plan.images.map((i) => i.index).filter(acted));
 }
 
 /** The state file and the audit log, as text. */
