@@ -109,7 +109,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
   const lazyCredential = () => (credential ??= createAzureCredential({ managedIdentityClientId: settings.clientId }));
   const resolveSecret: ResolveSecret = createSecretResolver({ env: { ...startup.env }, keyVault: { credential: { getToken: (scopes, o) => lazyCredential().getToken(scopes, o) } } });
 
-  const registry = new RemoteRegistry(await azureRegistryOptions(config, settings, resolveSecret, { ...options.registryOptions, onEvent: options.onRegistryEvent ?? options.registryOptions?.onEvent }));
+  const registry = new RemoteRegistry(azureRegistryOptions(config, settings, resolveSecret, lazyCredential, { ...options.registryOptions, onEvent: options.onRegistryEvent ?? options.registryOptions?.onEvent }));
   const storage = settings.storage;
   const state = new TableStateStore(
     storage.kind === 'connectionString'
@@ -130,7 +130,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
     registry,
     state,
     clock,
-    promoter: createPromoter(config, registry, arm, lazyCredential, resolveSecret),
+    promoter: createPromoter(config, registry, arm, resolveSecret),
     gatesFor: (image: { id: string }) => createGates(byId.get(image.id)!.config, { clock, baseDir: config.dir, environment: startup.env, runAcrTask: arm.taskRunner() }),
     inspect: (job: { image: { source: ConfiguredImage['source'] }; digest: string }) => createImageInspector(registry, job.image.source.withDigest(job.digest)),
     triggerFor: (dependent: { id: string }, image: { id: string }) => triggers.get(`${image.id}|${dependent.id}`)!,
@@ -156,7 +156,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
 }
 
 /** ARM import into ACR when `target.acr` is set (bytes never pass through the function), else the OCI copy. */
-function createPromoter(config: Config, registry: RemoteRegistry, arm: ArmClients, credential: () => TokenCredential, resolveSecret: ResolveSecret): Promoter {
+function createPromoter(config: Config, registry: RemoteRegistry, arm: ArmClients, resolveSecret: ResolveSecret): Promoter {
   const target = config.target;
   if (target.kind !== 'registry' || !target.acr) return new CopyPromoter({ source: registry, target: registry });
   const credentials: Record<string, AcrSourceCredentials> = {};
@@ -172,7 +172,7 @@ function createPromoter(config: Config, registry: RemoteRegistry, arm: ArmClient
     targetRegistry: registry,
     credentials,
     resolveSecret,
-    tagLock: target.acr.lockImmutableTags ? new AcrDataPlaneTagLock({ loginServer: target.registry, credential: credential() }) : undefined,
+    tagLock: target.acr.lockImmutableTags ? new AcrDataPlaneTagLock({ loginServer: target.registry, registry }) : undefined,
   });
 }
 

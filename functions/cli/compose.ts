@@ -6,6 +6,8 @@
 import * as path from 'node:path';
 import type { Config } from '../config/config';
 import { loadConfig } from '../config/load-config';
+import type * as azureCredential from '../azure/azure-credential';
+import { registryCredentials } from '../azure/registry-credentials';
 import { trackedImages, type ConfiguredImage } from '../config/tracked-images';
 import { createImageInspector } from '../gates/image-inspector';
 import { loadBlobLocations, saveBlobLocations } from '../oci/blob-locations-file';
@@ -55,14 +57,20 @@ export function defaultStateFile(configFile: string): string {
   return path.join(path.dirname(path.resolve(configFile)), '.basegate', 'state.json');
 }
 
-/** The registry client options a config asks for. */
+/** The registry client options a config asks for: limits per host, and the credential chain (functions/azure/registry-credentials.ts). */
 export function registryClientOptions(config: Config, extra: RegistryClientOptions = {}): RegistryClientOptions {
   const hosts: NonNullable<RegistryClientOptions['hosts']> = {};
   for (const [host, r] of Object.entries(config.registries)) {
     if (r.passwordSecret) throw new ConfigError('passwordSecret (Key Vault) is read by the Azure Functions app; on the CLI give password: ${VAR}', { file: config.file, path: `registries["${host}"].passwordSecret`, code: 'CONFIG_UNSUPPORTED' });
-    hosts[host] = { username: r.username, password: r.password, insecure: r.insecure, concurrency: r.concurrency, minRemaining: r.minRemaining, tokenRealms: r.tokenRealms, maxTags: r.maxTags };
+    hosts[host] = { insecure: r.insecure, concurrency: r.concurrency, minRemaining: r.minRemaining, tokenRealms: r.tokenRealms, maxTags: r.maxTags };
   }
-  return { ...extra, hosts: { ...hosts, ...(extra.hosts ?? {}) } };
+  const { chain } = registryCredentials({
+    registries: config.registries,
+    password: async (_host, r) => r.password ?? '',
+    // DefaultAzureCredential (az login, environment, workload identity), loaded only when an ACR is met.
+    login: { credential: () => (require('../azure/azure-credential') as typeof azureCredential).createAzureCredential() },
+  });
+  return { ...extra, hosts: { ...hosts, ...(extra.hosts ?? {}) }, credentials: extra.credentials ?? chain };
 }
 
 /** Builds everything a CLI command needs from a config file. */

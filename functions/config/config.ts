@@ -15,6 +15,10 @@ export interface RegistryConfig {
   password?: string;
   /** Key Vault secret URL holding the password, resolved by the Azure layer (functions/azure). */
   passwordSecret?: string;
+  /** `azure`: Entra ID login (functions/azure/acr-entra-login.ts), implied for ACR login servers without a username; `anonymous`: none. */
+  auth?: 'azure' | 'anonymous';
+  /** Entra ID audience with `auth: azure`; default by login-server suffix (functions/azure/acr-login-servers.ts). */
+  audience?: string;
   /** Plain http. Undefined: the registry client decides (http for loopback hosts only). */
   insecure?: boolean;
   /** Requests in flight to this host. */

@@ -72,6 +72,12 @@ function resolveRegistries(listed: NonNullable<ConfigDocument['registries']>, is
     if (value.password !== undefined && value.passwordSecret !== undefined) {
       issues.push({ path: [...at, 'passwordSecret'], message: 'expected one of password or passwordSecret, found both' });
     }
+    if (value.auth !== undefined && (value.username !== undefined || value.password !== undefined || value.passwordSecret !== undefined)) {
+      issues.push({ path: [...at, 'auth'], message: `expected either auth: ${value.auth} or a username and password, found both` });
+    }
+    if (value.audience !== undefined && value.auth !== 'azure') {
+      issues.push({ path: [...at, 'audience'], message: 'expected audience only with auth: azure' });
+    }
     out[host] = { ...value };
   }
   return out;

@@ -15,6 +15,10 @@ const registrySchema = z.strictObject({
   password: text.optional(),
   /** Key Vault secret URL holding the password; resolved by the Azure layer. */
   passwordSecret: httpsUrlField.optional(),
+  /** `azure`: log in with Entra ID (the default for ACR login servers without a username); `anonymous`: never log in. */
+  auth: z.enum(['azure', 'anonymous']).optional(),
+  /** Entra ID audience of the registry's data plane with `auth: azure` (sovereign clouds, custom domains). */
+  audience: httpsUrlField.optional(),
   /** Plain http (loopback hosts are plain http by default). */
   insecure: z.boolean().optional(),
   /** Requests in flight to this host. */

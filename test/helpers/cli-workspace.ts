@@ -15,7 +15,7 @@ export function upstreamRegistry(): RawTarget {
 }
 
 /** The token-auth registry promoted into, with its credentials. */
-export function targetRegistry(): Required<RawTarget> {
+export function targetRegistry(): Required<Omit<RawTarget, 'token'>> {
   return registryLogin('token');
 }
 

@@ -1,7 +1,9 @@
 /**
  * ACR promotion through ARM importImage: the real `@azure/arm-containerregistry` client against
- * the ARM contract fake (HTTPS, schema-checked bodies), which copies between two real local
- * `docker-registry` instances; the data-plane reads go through the real RemoteRegistry.
+ * the ARM contract fake (HTTPS, schema-checked bodies), which copies from a real local
+ * `docker-registry` (Basic auth) into the ACR stand-in (test/servers/acr-stand-in.ts: token auth,
+ * no anonymous or Basic access); the data-plane reads of the target go through the real
+ * RemoteRegistry logged in with Entra ID (functions/azure/acr-entra-login.ts).
  * Target content is compared byte for byte with the test-only raw client.
  */
 import type { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
@@ -9,7 +11,7 @@ import { Agent } from 'undici';
 import { AcrImportPromoter, ACR_IMPORT_MAX_MANIFESTS } from '../../functions/azure/acr-import-promoter';
 import { importIntoAcr } from '../../functions/azure/acr-import';
 import { parseAcrResourceId } from '../../functions/azure/acr-resource-id';
-import { AcrDataPlaneTagLock } from '../../functions/azure/acr-tag-lock';
+import { AcrEntraLogin } from '../../functions/azure/acr-entra-login';
 import { createArmClient } from '../../functions/azure/arm-client';
 import { ArmError } from '../../functions/azure/arm-error';
 import { createSecretResolver } from '../../functions/azure/secret-resolver';
@@ -19,8 +21,9 @@ import { RemoteRegistry } from '../../functions/oci/registry/remote-registry';
 import { pushImage, pushReferrer, synthImage, type SynthImage } from '../helpers/image-synth';
 import { rawGetBlob, rawGetManifest, rawPushManifest, rawTags, type RawTarget } from '../helpers/raw-registry';
 import { staticCredential } from '../helpers/static-credential';
-import { AcrDataPlaneFake } from '../servers/acr-data-plane-fake';
+import { AcrStandIn } from '../servers/acr-stand-in';
 import { ArmContractFake } from '../servers/arm-contract-fake';
+import { startEntraAuthority, type EntraAuthority } from '../servers/entra-authority';
 import { KeyVaultContractFake } from '../servers/key-vault-contract-fake';
 import { testEnv, uniqueRepo } from '../servers/test-env';
 
@@ -35,29 +38,37 @@ describe('AcrImportPromoter against the ARM contract fake', () => {
   let source: RawTarget;
   let target: RawTarget;
   let passwordSecret: string;
+  let authority: EntraAuthority;
+  let acr: AcrStandIn;
 
   beforeAll(async () => {
     const env = testEnv().registries;
     const [username, password] = Object.entries(env.basic.users)[0];
     source = { host: env.basic.host, username, password };
-    target = { host: env.anonymous.host };
+    authority = await startEntraAuthority();
+    acr = await AcrStandIn.start({ authority });
+    target = acr.adminTarget();
     fake = await ArmContractFake.start();
     vault = await KeyVaultContractFake.start();
     passwordSecret = vault.setSecret('source-password', password);
     registryId = fake.addRegistry({ subscriptionId: SUBSCRIPTION, resourceGroup: 'rg-base', name: 'contosobase', storage: target });
     client = createArmClient({ subscriptionId: SUBSCRIPTION, credential: staticCredential(fake.token), endpoint: fake.endpoint, trustedCa: fake.ca });
-    dataPlane = new RemoteRegistry({ hosts: { [source.host]: { username, password }, [target.host]: {} } });
+    const login = new AcrEntraLogin({ credential: () => authority.credential(), hosts: { [acr.host]: {} } });
+    dataPlane = new RemoteRegistry({ hosts: { [source.host]: { username, password } }, credentials: login.configuredProvider() });
   });
 
   afterEach(() => {
     fake.assertDone();
     vault.assertDone();
+    acr.assertDone();
   });
 
   afterAll(async () => {
     await dataPlane.close();
     await fake.close();
     await vault.close();
+    await acr.stop();
+    await authority.close();
   });
 
   function promoter(extra: Partial<ConstructorParameters<typeof AcrImportPromoter>[0]> = {}): AcrImportPromoter {
@@ -271,24 +282,5 @@ describe('AcrImportPromoter against the ARM contract fake', () => {
     const untrusting = createArmClient({ subscriptionId: SUBSCRIPTION, credential: staticCredential(fake.token), endpoint: fake.endpoint, retry: { maxRetries: 0 } });
     await expect(importIntoAcr(untrusting, registry, params, { timeoutMs: 5_000, pollIntervalMs: 10 })).rejects.toMatchObject({ code: 'ARM_UNREACHABLE', temporary: true });
     expect(fake.requests.length).toBe(before);
-  });
-
-  it('locks the immutable tag through the ACR data plane (token exchange, then PATCH _tags)', async () => {
-    const dp = await AcrDataPlaneFake.start({ loginServer: 'contosobase.azurecr.io' });
-    try {
-      const aad = staticCredential(dp.aadToken);
-      const tagLock = new AcrDataPlaneTagLock({ loginServer: 'contosobase.azurecr.io', credential: aad, endpoint: dp.url, dispatcher: new Agent({ connect: { ca: dp.ca } }) });
-      const { repo, image } = await seed('acr-lock', 'v1');
-      const targetRepo = uniqueRepo('base/lock');
-      fake.expectImport();
-      fake.expectImport();
-      await promoter({ tagLock }).promote(request(repo, 'v1', image.digest, targetRepo, ['v1', 'v1-imm']));
-      expect(dp.tagAttributes.get(`${targetRepo}:v1-imm`)).toMatchObject({ writeEnabled: false, deleteEnabled: false });
-      expect(dp.tagAttributes.has(`${targetRepo}:v1`)).toBe(false);
-      expect(aad.scopes).toEqual(['https://containerregistry.azure.net/.default']);
-      dp.assertDone();
-    } finally {
-      await dp.close();
-    }
   });
 });

@@ -18,6 +18,8 @@ export interface RegistryServerOptions {
   users?: Record<string, string>;
   /** Token lifetime for token auth. */
   tokenExpiresIn?: number;
+  /** Token auth against an issuer the caller runs (the ACR stand-in's /oauth2/token) instead of a new token-issuer.ts. */
+  externalTokenAuth?: { realm: string; service: string; issuer: string; certPath: string };
 }
 
 export interface RegistryServer {
@@ -69,6 +71,9 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
     fs.writeFileSync(htpasswd, '');
     for (const [user, password] of Object.entries(users)) execFileSync('htpasswd', ['-bB', htpasswd, user, password], { stdio: 'ignore' });
     authYaml = ['auth:', '  htpasswd:', '    realm: basegate-test', `    path: ${htpasswd}`].join('\n');
+  } else if (auth === 'token' && options.externalTokenAuth) {
+    const t = options.externalTokenAuth;
+    authYaml = ['auth:', '  token:', `    realm: ${t.realm}`, `    service: ${t.service}`, `    issuer: ${t.issuer}`, `    rootcertbundle: ${t.certPath}`].join('\n');
   } else if (auth === 'token') {
     tokenIssuer = await startTokenIssuer({ dir, service: `registry-${port}`, users, expiresIn: options.tokenExpiresIn });
     authYaml = [

@@ -4,14 +4,17 @@
  *
  * 1. The first request to a host pings `GET /v2/` without credentials to learn its challenge
  *    (200: anonymous; 401: `Basic` or `Bearer realm,service`), kept for the client's life.
- * 2. Basic: the configured credentials go on every request to the host.
+ * 2. The host's credential comes from the credential chain (credential-provider.ts).
+ *    Basic: the credentials go on every request to the host.
  *    Bearer: a token from `GET realm?service=S&scope=A&scope=B` (Basic credentials when
- *    configured, anonymous otherwise), cached per (registry, realm, service, scope) for its
- *    `expires_in` (60 s when absent, as the spec says) less a safety margin: a registry that
+ *    configured, anonymous otherwise), or, for a `refresh-token` credential (ACR's Entra ID
+ *    login, docker's identity token), from `POST realm` with the refresh-token grant
+ *    (oauth2-token.ts); cached per (registry, realm, service, scope) for its `expires_in`, else
+ *    its JWT `exp`, else 60 s (token-response.ts), less a safety margin: a registry that
  *    names another registry's realm and service never gets that registry's token. The realm
  *    must pass token-realm.ts (https, the registry's own host or one allowed for it) first.
- *    A configured static `token` is sent as is.
- * 3. A 401 gets one refresh, exactly once: the cached token is dropped, a new one is fetched
+ *    A static `token` credential is sent as is.
+ * 3. A 401 gets one refresh, exactly once: the cached token (and a refresh token) is dropped, a new one is fetched
  *    for the scopes we need plus those the challenge names, and the request is sent again.
  *    A second 401 goes up to the caller.
  *
@@ -20,22 +23,23 @@
  * same host over plain http) leaves here without them.
  */
 import { cached, type MemoryCache } from '../../cache';
-import { redactUrl, RegistryError } from '../../errors';
+import { RegistryError } from '../../errors';
 import { parseChallenges, pickChallenge, type Challenge } from './challenge';
-import { discard, readAtMost, type Decorator, type HttpRequest, type HttpResponse, type Transport } from './http';
+import type { RegistryCredential } from './credential-provider';
+import { discard, type Decorator, type HttpRequest, type HttpResponse, type Transport } from './http';
+import { fetchOAuth2Token } from './oauth2-token';
 import type { ResolvedHostOptions, ResolvedRegistryClientOptions } from './options';
 import { isSameOrigin, registryOrigin } from './origin';
-import { tokenResponseSchema } from './schema';
 import { checkResponse } from './send';
 import { checkTokenRealm } from './token-realm';
+import { readTokenResponse, type FetchedToken } from './token-response';
 
-/** Token lifetime when the response has no `expires_in` (token spec, "Token Response Fields"). */
-export const DEFAULT_TOKEN_SECONDS = 60;
+export { DEFAULT_TOKEN_SECONDS, tokenTtlMs } from './token-response';
 
-/** How long before its stated expiry a token is dropped: 10 % of its life, at most 10 s, so a request never carries a token that expires on the way. */
-export function tokenTtlMs(expiresInSeconds: number): number {
-  const life = expiresInSeconds * 1000;
-  return life - Math.min(10_000, life / 10);
+/** The host's options (realm policy) and the credential the chain gave for it. */
+interface HostAuth {
+  host: ResolvedHostOptions;
+  credential: RegistryCredential | undefined;
 }
 
 /** The Authorization value of Basic credentials. */
@@ -68,23 +72,26 @@ export function authenticate(options: ResolvedRegistryClientOptions, store: Memo
         return undefined;
       });
 
-    const token = (host: string, challenge: Challenge, scopes: string[], creds: ResolvedHostOptions, refresh: boolean): Promise<string> => {
+    const token = (host: string, challenge: Challenge, scopes: string[], creds: HostAuth, refresh: boolean): Promise<string> => {
       const { realm, service = '' } = challenge.params;
       const key = `${host}|${realm}|${service}|${scopes.join(' ')}`;
-      if (refresh) store.delete('token', key);
-      return cached({ namespace: 'token', key, ttl: (t: { ttlMs: number }) => t.ttlMs, store }, () => fetchToken(next, host, challenge, scopes, creds)).then((t) => t.token);
+      if (refresh) {
+        store.delete('token', key);
+        if (creds.credential?.kind === 'refresh-token') creds.credential.invalidate?.();
+      }
+      return cached({ namespace: 'token', key, ttl: (t: FetchedToken) => t.ttlMs, store }, () => fetchToken(next, host, challenge, scopes, creds)).then((t) => t.token);
     };
 
-    const authorization = async (host: string, challenge: Challenge | undefined, creds: ResolvedHostOptions, scopes: string[], refresh: boolean): Promise<string | undefined> => {
+    const authorization = async (host: string, challenge: Challenge | undefined, creds: HostAuth, scopes: string[], refresh: boolean): Promise<string | undefined> => {
       if (!challenge) return undefined;
-      if (challenge.scheme === 'basic') return creds.username !== undefined ? basicAuthorization(creds.username, creds.password ?? '') : undefined;
+      if (challenge.scheme === 'basic') return creds.credential?.kind === 'basic' ? basicAuthorization(creds.credential.username, creds.credential.password) : undefined;
       return `Bearer ${await token(host, challenge, scopes, creds, refresh)}`;
     };
 
     return async (req: HttpRequest): Promise<HttpResponse> => {
       if (!isSameOrigin(req.url, registryOrigin(options, req.host))) return next({ ...req, headers: withoutAuth(req.headers) });
-      const creds = options.host(req.host);
-      if (creds.token !== undefined) return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${creds.token}` } });
+      const creds: HostAuth = { host: options.host(req.host), credential: await options.credentials.credentialFor(req.host) };
+      if (creds.credential?.kind === 'token') return next({ ...req, headers: { ...req.headers, authorization: `Bearer ${creds.credential.token}` } });
       let challenge = learned.get(req.host) ?? (await discover(req));
       let scopes = normaliseScopes(req.scopes);
       const first = await authorization(req.host, challenge, creds, scopes, false);
@@ -120,8 +127,8 @@ function withHeader(headers: Record<string, string>, authorization: string | und
   return authorization === undefined ? withoutAuth(headers) : { ...headers, authorization };
 }
 
-/** `GET realm?service=&scope=...` with Basic credentials when configured, once the realm passed its check; the token and how long to keep it. */
-async function fetchToken(next: Transport, host: string, challenge: Challenge, scopes: string[], creds: ResolvedHostOptions): Promise<{ token: string; ttlMs: number }> {
+/** A token for `scopes` from the challenge's realm, once the realm passed its check: the refresh-token grant for a `refresh-token` credential, else `GET realm?service=&scope=...` (Basic when the credential is). */
+async function fetchToken(next: Transport, host: string, challenge: Challenge, scopes: string[], creds: HostAuth): Promise<FetchedToken> {
   const { realm, service } = challenge.params;
   let url: URL;
   try {
@@ -129,11 +136,23 @@ async function fetchToken(next: Transport, host: string, challenge: Challenge, s
   } catch (err) {
     throw new RegistryError({ code: 'AUTH_CHALLENGE_INVALID', message: `token realm ${JSON.stringify(realm)} is not a URL`, method: 'GET', url: String(realm), temporary: false, cause: err });
   }
-  checkTokenRealm(url, { host, scheme: creds.scheme, tokenRealms: creds.tokenRealms });
+  checkTokenRealm(url, { host, scheme: creds.host.scheme, tokenRealms: creds.host.tokenRealms });
+  const credential = creds.credential;
+  if (credential?.kind === 'refresh-token') {
+    const grant = async () => fetchOAuth2Token(next, url, service ?? '', scopes, await credential.refreshToken({ host, realm: url, service: service ?? '' }));
+    try {
+      return await grant();
+    } catch (err) {
+      // A refresh token revoked or expired early: one more try with a fresh one.
+      if (!(err instanceof RegistryError && err.code === 'AUTH_FAILED' && credential.invalidate)) throw err;
+      credential.invalidate();
+      return grant();
+    }
+  }
   if (service) url.searchParams.set('service', service);
   for (const scope of scopes) url.searchParams.append('scope', scope);
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (creds.username !== undefined) headers.authorization = basicAuthorization(creds.username, creds.password ?? '');
+  if (credential?.kind === 'basic') headers.authorization = basicAuthorization(credential.username, credential.password);
   const res = await next({ method: 'GET', url, headers, host: url.host, scopes: [], retry: true });
   try {
     await checkResponse(res, 200);
@@ -143,27 +162,5 @@ async function fetchToken(next: Transport, host: string, challenge: Challenge, s
     }
     throw err;
   }
-  const text = (await readJson(res)) as unknown;
-  const parsed = tokenResponseSchema.safeParse(text);
-  if (!parsed.success) {
-    throw new RegistryError({ code: 'AUTH_TOKEN_INVALID', message: `token response from ${redactUrl(url.toString())} has no token`, method: 'GET', url: url.toString(), status: res.status, temporary: false });
-  }
-  const token = parsed.data.token ?? parsed.data.access_token!;
-  return { token, ttlMs: tokenTtlMs(parsed.data.expires_in ?? DEFAULT_TOKEN_SECONDS) };
-}
-
-/** A token response is small: 1 MiB is far beyond any JWT and bounds a hostile issuer. */
-const TOKEN_BODY_LIMIT = 1024 * 1024;
-
-/** The parsed JSON body, or undefined when it is not JSON (the schema check then says what is wrong). */
-async function readJson(res: HttpResponse): Promise<unknown> {
-  const { bytes, truncated } = await readAtMost(res.body, TOKEN_BODY_LIMIT);
-  if (truncated) {
-    throw new RegistryError({ code: 'AUTH_TOKEN_INVALID', message: `token response over ${TOKEN_BODY_LIMIT} bytes`, method: 'GET', url: res.request.url.toString(), status: res.status, temporary: false });
-  }
-  try {
-    return JSON.parse(bytes.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  return readTokenResponse(res, 'GET', url);
 }

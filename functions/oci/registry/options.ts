@@ -7,6 +7,7 @@
  */
 import { ConfigError } from '../../errors';
 import { DOCKER_HUB, DOCKER_HUB_API } from '../reference';
+import { credentialChain, staticCredentials, type CredentialProvider } from './credential-provider';
 import type { RegistryEventListener } from './events';
 
 /** Credentials and limits of one registry host. */
@@ -61,6 +62,8 @@ export interface RegistryClientOptions {
   ca?: string | string[];
   /** Observability: every exchange, retry, throttle and rate-limit reading. */
   onEvent?: RegistryEventListener;
+  /** Where credentials come from after `hosts` (credential-provider.ts: `registries:`, docker config, Entra ID for ACR). */
+  credentials?: CredentialProvider;
 }
 
 /** A host's options with every default filled in. */
@@ -83,6 +86,8 @@ export interface ResolvedRegistryClientOptions {
   userAgent: string;
   ca?: string | string[];
   onEvent?: RegistryEventListener;
+  /** The credential chain: `hosts` first, then the `credentials` given (hosts are normalised before asking). */
+  credentials: CredentialProvider;
   /** Options of one host (defaults for hosts not configured). */
   host(host: string): ResolvedHostOptions;
 }
@@ -164,6 +169,7 @@ export function resolveRegistryClientOptions(options: RegistryClientOptions = {}
     userAgent,
     ca: options.ca,
     onEvent: options.onEvent,
+    credentials: credentialChain([staticCredentials(hosts), ...(options.credentials ? [options.credentials] : [])]),
     host(host: string): ResolvedHostOptions {
       const name = normaliseHost(host);
       const o = hosts[name] ?? {};

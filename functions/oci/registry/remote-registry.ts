@@ -8,12 +8,12 @@ import type { Readable } from 'node:stream';
 import type { ImageRef } from '../reference';
 import type { BlobMounter, BlobPutOptions, Descriptor, Manifest, ManifestDeleter, ManifestInfo, ReferrersOptions, Registry, TagListOptions } from '../registry-port';
 import { blobGet, blobHead, blobMount, blobPut } from './blob';
-import { discard } from './http';
+import { discard, type HttpResponse } from './http';
 import { manifestDelete, manifestGet, manifestHead, manifestPut } from './manifest';
 import { resolveRegistryClientOptions, type RegistryClientOptions } from './options';
 import type { RateLimit } from './rate-budget';
 import { referrers } from './referrers';
-import { checkResponse, makeSend, type RegistryContext } from './send';
+import { checkResponse, makeSend, type RegistryContext, type RegistryRequest } from './send';
 import type { RegistryStats } from './stats';
 import { tagList } from './tag';
 import { buildTransport, type RegistryTransport } from './transport';
@@ -81,6 +81,14 @@ export class RemoteRegistry implements Registry, BlobMounter, ManifestDeleter {
 
   referrers(ref: ImageRef, options?: ReferrersOptions): Promise<Descriptor[]> {
     return referrers(this.ctx, ref, options);
+  }
+
+  /**
+   * Sends a request to a registry's vendor API (ACR's `/acr/v1/...`) through this client's stack:
+   * the host's credentials, retries, limits and stats. The caller checks the response (checkResponse).
+   */
+  send(request: RegistryRequest): Promise<HttpResponse> {
+    return this.ctx.send(request);
   }
 
   /** The latest rate-limit reading of a host (`docker.io` or `registry-1.docker.io`); undefined until it sent one. */

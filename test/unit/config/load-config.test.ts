@@ -168,6 +168,9 @@ describe('parseConfig: errors', () => {
     ['bad registry host key', withImage('source: node\ntags: ["20"]', 'registries:\n  "not a host": { insecure: true }\n'), ENV, 'registries["not a host"]', ['expected a registry host[:port]']],
     ['username without password', withImage('source: node\ntags: ["20"]', 'registries:\n  ghcr.io: { username: me }\n'), ENV, 'registries["ghcr.io"]', ['username and password']],
     ['token realm as a URL', withImage('source: node\ntags: ["20"]', 'registries:\n  ghcr.io: { tokenRealms: ["https://auth.example.com/token"] }\n'), ENV, 'registries["ghcr.io"].tokenRealms[0]', ['expected a host or host:port']],
+    ['auth: azure with a username', withImage('source: node\ntags: ["20"]', 'registries:\n  contoso.azurecr.io: { auth: azure, username: me, password: pw }\n'), ENV, 'registries["contoso.azurecr.io"].auth', ['either auth: azure or a username and password']],
+    ['an unknown auth', withImage('source: node\ntags: ["20"]', 'registries:\n  contoso.azurecr.io: { auth: aad }\n'), ENV, 'registries["contoso.azurecr.io"].auth', ['"azure"', '"anonymous"']],
+    ['audience without auth: azure', withImage('source: node\ntags: ["20"]', 'registries:\n  contoso.azurecr.us: { audience: "https://containerregistry.azure.us" }\n'), ENV, 'registries["contoso.azurecr.us"].audience', ['only with auth: azure']],
   ])('%s', (_what, text, env, at, pieces) => {
     const err = errorOf(text, env);
     expect(err.code).toMatch(/^CONFIG_/);
