@@ -15,8 +15,9 @@ export interface SeededTags {
   digests: Map<string, string>;
 }
 
-async function pushToken(registry: RegistryServer, repo: string): Promise<string> {
-  const issuer = registry.tokenIssuer!;
+async function pushToken(registry: RegistryServer, repo: string): Promise<string | undefined> {
+  const issuer = registry.tokenIssuer;
+  if (!issuer) return undefined; // an anonymous registry
   const [user, password] = Object.entries(registry.users)[0];
   const url = new URL(issuer.realm);
   url.searchParams.set('service', issuer.service);
@@ -26,12 +27,13 @@ async function pushToken(registry: RegistryServer, repo: string): Promise<string
   return ((await res.body.json()) as { token: string }).token;
 }
 
-/** Pushes `repoCount` repositories of `tagsPerRepo` tags each under `bench/repo-NN`. */
+/** Pushes `repoCount` repositories of `tagsPerRepo` tags each under `bench/repo-NN` (token auth or anonymous). */
 export async function seedTags(registry: RegistryServer, repoCount: number, tagsPerRepo: number): Promise<SeededTags> {
-  const [username, password] = Object.entries(registry.users)[0];
+  const [username, password] = Object.entries(registry.users)[0] ?? [];
   const raw = { host: registry.host, username, password };
+  const width = String(repoCount - 1).length < 2 ? 2 : String(repoCount - 1).length;
   const repos = Array.from({ length: repoCount }, (_, r) => ({
-    repo: `bench/repo-${String(r).padStart(2, '0')}`,
+    repo: `bench/repo-${String(r).padStart(width, '0')}`,
     tags: Array.from({ length: tagsPerRepo }, (_, t) => `t${String(t).padStart(3, '0')}`),
   }));
   const digests = new Map<string, string>();
@@ -44,7 +46,7 @@ export async function seedTags(registry: RegistryServer, repoCount: number, tags
       const bytes = Buffer.from(JSON.stringify({ ...index, annotations: { 'org.example.bench.tag': tag } }));
       const res = await request(`http://${registry.host}/v2/${repo}/manifests/${tag}`, {
         method: 'PUT',
-        headers: { authorization: `Bearer ${token}`, 'content-type': image.mediaType },
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': image.mediaType },
         body: bytes,
       });
       await res.body.dump();

@@ -1,13 +1,17 @@
 /**
- * The two contenders of the sync benchmark, each run as a process as a user would run it:
- * the built `basegate sync` (dist/functions/cli.js) and Debian's `skopeo sync --all`, one
- * invocation per repository (skopeo's docker source is one repository per call), with
- * `--preserve-digests`: without it skopeo 1.9 re-serialises the manifests (new digests), while a
- * mirror, and basegate, keep the upstream digests.
+ * The contenders of the sync benchmark, each run as a process as a user would run it, under
+ * GNU time (process-usage.ts) for its CPU and peak RSS:
+ * - the built `basegate sync` (dist/functions/cli.js);
+ * - Debian's `skopeo sync --all`, one invocation per repository (skopeo's docker source is one
+ *   repository per call), with `--preserve-digests`: without it skopeo 1.9 re-serialises the
+ *   manifests (new digests), while a mirror, and basegate, keep the upstream digests;
+ * - the bare reference copier (reference-copier.ts): what plain parallel HTTP with no
+ *   verification and no mounts takes, the floor the registries leave.
  */
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import type { Cleanup } from './bench-run';
+import { addUsage, measuredCommand, type Usage } from './process-usage';
 
 export interface ProcessResult {
   code: number | null;
@@ -18,8 +22,8 @@ export interface ProcessResult {
 const CLI = path.join(__dirname, '..', 'dist', 'functions', 'cli.js');
 
 /** Runs a command to its end; a Ctrl-C or failure of the benchmark kills it. */
-export function runProcess(cleanup: Cleanup, command: string, args: string[], cwd: string): Promise<ProcessResult> {
-  const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runProcess(cleanup: Cleanup, command: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv): Promise<ProcessResult> {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   cleanup.add(`${command} (pid ${child.pid})`, child, (c) => {
     if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   });
@@ -33,19 +37,37 @@ export function runProcess(cleanup: Cleanup, command: string, args: string[], cw
   });
 }
 
+/** Runs a command under GNU time to its end; fails unless it exits 0; returns what it cost. */
+export async function runMeasured(cleanup: Cleanup, command: string, args: string[], cwd: string): Promise<Usage & ProcessResult> {
+  const measured = measuredCommand(command, args);
+  const started = performance.now();
+  const result = await runProcess(cleanup, measured.command, measured.args, cwd);
+  const usage = measured.read((performance.now() - started) / 1000);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr.slice(-3000)}`);
+  return { ...usage, ...result };
+}
+
 /** `basegate sync --config FILE --json`; fails unless it exits 0. */
-export async function basegateSync(cleanup: Cleanup, config: string): Promise<void> {
-  const result = await runProcess(cleanup, process.execPath, [CLI, 'sync', '--config', config, '--json'], path.dirname(config));
-  if (result.code !== 0) throw new Error(`basegate sync exited ${result.code}:\n${result.stderr.slice(-3000)}`);
+export function basegateSync(cleanup: Cleanup, config: string, extra: string[] = []): Promise<Usage & ProcessResult> {
+  return runMeasured(cleanup, process.execPath, [CLI, 'sync', '--config', config, '--json', ...extra], path.dirname(config));
 }
 
 /** `skopeo sync --all --src docker --dest docker` for each source repository in turn, into `destination` (registry/namespace). */
-export async function skopeoSync(cleanup: Cleanup, sources: string[], destination: string, cwd: string): Promise<void> {
+export async function skopeoSync(cleanup: Cleanup, sources: string[], destination: string, cwd: string, extra: string[] = []): Promise<Usage> {
+  let total: Usage = { wall: 0, cpu: 0, peakRss: 0 };
   for (const source of sources) {
-    const args = ['sync', '--all', '--preserve-digests', '--src', 'docker', '--dest', 'docker', '--src-tls-verify=false', '--dest-tls-verify=false', source, destination];
-    const result = await runProcess(cleanup, 'skopeo', args, cwd);
-    if (result.code !== 0) throw new Error(`skopeo ${args.join(' ')} exited ${result.code}:\n${result.stderr.slice(-3000)}`);
+    const args = ['sync', '--all', '--preserve-digests', '--src', 'docker', '--dest', 'docker', '--src-tls-verify=false', '--dest-tls-verify=false', ...extra, source, destination];
+    total = addUsage(total, await runMeasured(cleanup, 'skopeo', args, cwd));
   }
+  return total;
+}
+
+const REGISTER = path.join(__dirname, '..', 'test', 'helpers', 'ts-register.cjs');
+const REFERENCE = path.join(__dirname, 'reference-copier.ts');
+
+/** The bare reference copier over a job file (reference-copier.ts). */
+export function referenceSync(cleanup: Cleanup, jobFile: string): Promise<Usage> {
+  return runMeasured(cleanup, process.execPath, ['-r', REGISTER, REFERENCE, jobFile], path.dirname(jobFile));
 }
 
 /** What starting the processes alone costs: `basegate --help` once, `skopeo --version` once per repository (as the sync calls it). */

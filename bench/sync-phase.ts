@@ -6,11 +6,16 @@
 import { rawGetManifest } from '../test/helpers/raw-registry';
 import { timed } from './bench-run';
 import { cpuDuring } from './process-cpu';
+import type { Usage } from './process-usage';
 import { sumOf, type ProxyProcess } from './proxy-process';
 import type { Tagged } from './sync-seed';
 
 export interface PhaseSample {
   seconds: number;
+  /** CPU seconds (user + system) of the contender's processes, summed; undefined without GNU time. */
+  cpu?: number;
+  /** Peak RSS of the contender's largest process, bytes. */
+  peakRss?: number;
   /** Request body bytes sent to blob upload endpoints (POST/PATCH/PUT …/blobs/uploads/). */
   blobBytes: number;
   /** Request body bytes of manifest PUTs. */
@@ -32,9 +37,9 @@ export interface Target {
 }
 
 /** Times `run` against `target` (reading from the upstream registry process `upstreamPid`) and checks the result. */
-export async function measurePhase(target: Target, upstreamPid: number, expected: Tagged[], targetRepo: (sourceRepo: string) => string, run: () => Promise<unknown>): Promise<PhaseSample> {
+export async function measurePhase(target: Target, upstreamPid: number, expected: Tagged[], targetRepo: (sourceRepo: string) => string, run: () => Promise<Usage>): Promise<PhaseSample> {
   await target.proxy.clear();
-  const { value: { seconds }, cpu } = await cpuDuring({ upstream: upstreamPid, target: target.registryPid, proxy: target.proxy.pid }, () => timed(run));
+  const { value: { seconds, value: usage }, cpu } = await cpuDuring({ upstream: upstreamPid, target: target.registryPid, proxy: target.proxy.pid }, () => timed(run));
   const summary = await target.proxy.summary();
   for (const { repo, tag, image } of expected) {
     const found = await rawGetManifest({ host: target.registry }, targetRepo(repo), tag);
@@ -42,6 +47,8 @@ export async function measurePhase(target: Target, upstreamPid: number, expected
   }
   return {
     seconds,
+    cpu: usage.cpu,
+    peakRss: usage.peakRss,
     blobBytes: sumOf(summary, 'bodyBytes', /^(POST|PATCH|PUT) uploads /),
     manifestBytes: sumOf(summary, 'bodyBytes', /^PUT manifests /),
     requests: sumOf(summary, 'requests', /./),

@@ -9,10 +9,13 @@
  * 5xx and network errors with exponential backoff (@typespec/ts-http-runtime's
  * defaultRetryPolicy). basegate adds no loop of its own; what still fails after `maxRetries`
  * surfaces as a temporary `ARM_THROTTLED` / `ARM_UNAVAILABLE` error (arm-error.ts), which the
- * pipeline turns into a delay.
+ * pipeline turns into a delay. Before that, every attempt spends the client's request budget
+ * (arm-request-budget.ts: ARM's per-principal token buckets, kept on the client), so a burst
+ * of promotions paces itself instead of meeting 429s.
  */
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { ConfigError } from '../errors';
+import { ArmRequestBudget, armRequestBudgetPolicy, type ArmRequestBudgetOptions } from './arm-request-budget';
 import { createAzureCredential, type TokenCredential } from './azure-credential';
 
 /** Options of {@link createArmClient}. */
@@ -31,6 +34,8 @@ export interface ArmClientOptions {
   trustedCa?: string;
   /** The SDK's retry policy knobs. */
   retry?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  /** ARM's request limits for this principal (default: the documented ones), or a budget to share and read. */
+  requestBudget?: ArmRequestBudgetOptions | ArmRequestBudget;
 }
 
 const DEFAULTS = {
@@ -51,6 +56,7 @@ export interface ResolvedArmClientOptions {
   endpoint: string;
   trustedCa?: string;
   retry: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number };
+  requestBudget: ArmRequestBudget;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -73,13 +79,14 @@ export function resolveArmClientOptions(options: ArmClientOptions): ResolvedArmC
       retryDelayInMs: options.retry?.retryDelayInMs ?? DEFAULTS.retryDelayInMs,
       maxRetryDelayInMs: options.retry?.maxRetryDelayInMs ?? DEFAULTS.maxRetryDelayInMs,
     },
+    requestBudget: options.requestBudget instanceof ArmRequestBudget ? options.requestBudget : new ArmRequestBudget(options.requestBudget),
   };
 }
 
 /** Creates the ACR management client for one subscription. */
 export function createArmClient(options: ArmClientOptions): ContainerRegistryManagementClient {
   const resolved = resolveArmClientOptions(options);
-  return new ContainerRegistryManagementClient(resolved.credential, resolved.subscriptionId, {
+  const client = new ContainerRegistryManagementClient(resolved.credential, resolved.subscriptionId, {
     // `$host` is what the generated operation specs build URLs from; `endpoint` is the pipeline's base.
     $host: resolved.endpoint,
     endpoint: resolved.endpoint,
@@ -89,4 +96,7 @@ export function createArmClient(options: ArmClientOptions): ContainerRegistryMan
     userAgentOptions: { userAgentPrefix: 'basegate' },
     ...(resolved.trustedCa ? { tlsOptions: { ca: resolved.trustedCa } } : {}),
   });
+  // After the Retry phase: each attempt, a retried one too, spends a token of its kind.
+  client.pipeline.addPolicy(armRequestBudgetPolicy(resolved.requestBudget), { afterPhase: 'Retry' });
+  return client;
 }

@@ -15,14 +15,20 @@
  *   carry the bearer token and the operation's api-version; errors use ARM's
  *   `{ error: { code, message } }`; scripted 429s carry `Retry-After`.
  *
+ * - With `rateLimits`, ARM's token-bucket throttling (arm-rate-limit.ts): reads (status polls
+ *   included), writes and deletes per principal; an empty bucket answers 429 + `Retry-After`, and
+ *   every answer carries the `x-ms-ratelimit-remaining-subscription-*` headers.
+ *
  * Strict: imports and runs must be expected (`expectImport`, `expectRun`), in order; anything
  * unexpected is a violation (answered 400, so the SDK does not retry it), and `assertDone()`
- * fails on violations and on unused expectations.
+ * fails on violations and on unused expectations. A benchmark of many imports may declare a
+ * standing expectation instead (`standingImport`), which answers every import the queue does not.
  */
 import { randomUUID } from 'node:crypto';
 import { ContractFake } from './contract-fake';
 import type { RawTarget } from '../helpers/raw-registry';
 import { MAX_IMPORT_MANIFESTS, performImport, type ImportOutcome } from './arm-import-copy';
+import { ArmRateLimiter, type ArmRateLimits } from './arm-rate-limit';
 import { ARM_API_VERSIONS, importImageParametersSchema, runRequestSchema, schemaIssues, type ImportImageParameters, type RunRequestBody } from './arm-schemas';
 import { hasNoBody, logLinkFor, nextRunId, nextRunStatus, runJson, taskJson, type FakeRun, type FakeTask, type RunScript } from './arm-task-model';
 import { bearerToken, jsonBody, startHttpsContractServer, type ContractReply, type ContractRoute, type HttpsContractServer, type RecordedRequest } from './https-contract-server';
@@ -84,21 +90,25 @@ export class ArmContractFake extends ContractFake {
   private readonly importQueue: ImportExpectation[] = [];
   private readonly runQueue: RunScript[] = [];
   private runCounter = 0;
+  /** Answers every import the queue has no expectation for (benchmarks); undefined: such an import is a violation. */
+  standingImport: ImportExpectation | undefined;
 
   private constructor(
     server: HttpsContractServer,
     /** The bearer token every request must carry. */
     readonly token: string,
     private readonly taskPageSize: number,
+    /** ARM's throttling, when the fake enforces it. */
+    readonly rateLimiter: ArmRateLimiter | undefined,
   ) {
     super(server, 'ARM contract fake');
   }
 
   /** Starts the fake on a free loopback port. */
-  static async start(options: { token?: string; taskPageSize?: number } = {}): Promise<ArmContractFake> {
+  static async start(options: { token?: string; taskPageSize?: number; rateLimits?: ArmRateLimits } = {}): Promise<ArmContractFake> {
     let fake: ArmContractFake | undefined;
     const server = await startHttpsContractServer({ name: 'arm-contract-fake', routes: () => fake!.routes() });
-    fake = new ArmContractFake(server, options.token ?? 'arm-test-token', options.taskPageSize ?? 100);
+    fake = new ArmContractFake(server, options.token ?? 'arm-test-token', options.taskPageSize ?? 100, options.rateLimits ? new ArmRateLimiter(options.rateLimits) : undefined);
     return fake;
   }
 
@@ -157,7 +167,7 @@ export class ArmContractFake extends ContractFake {
       name,
       method,
       path: new RegExp(`${REGISTRY}${suffix}$`, 'i'),
-      handle: (req, m) => this.guarded(req, m, name, handle),
+      handle: (req, m) => this.throttled(req, () => this.guarded(req, m, name, handle)),
     });
     return [
       r('importImage', 'POST', '/importImage', (req, m) => this.importImage(req, m[1])),
@@ -169,6 +179,18 @@ export class ArmContractFake extends ContractFake {
       r('taskList', 'GET', '/tasks', (req, m) => this.taskList(req, m[1])),
       r('taskGet', 'GET', '/tasks/([^/]+)', (_req, m) => this.taskGet(m[1], m[5])),
     ];
+  }
+
+  /** ARM's throttling before anything else (it happens before the request reaches the resource provider). */
+  private async throttled(req: RecordedRequest, handle: () => Promise<ContractReply>): Promise<ContractReply> {
+    if (!this.rateLimiter) return handle();
+    const decision = this.rateLimiter.take(bearerToken(req) ?? 'anonymous', req.method);
+    if (!decision.allowed) {
+      const reply = armError(429, 'TooManyRequests', `The request is being throttled: the ${decision.kind} limit of this principal is used up.`);
+      return { ...reply, headers: decision.headers };
+    }
+    const reply = await handle();
+    return { ...reply, headers: { ...decision.headers, ...reply.headers } };
   }
 
   /** Checks what every ARM request must satisfy, then runs the handler. */
@@ -209,17 +231,17 @@ export class ArmContractFake extends ContractFake {
   private importImage(req: RecordedRequest, registryPath: string): ContractReply {
     const checked = this.checkBody<ImportImageParameters>(req, 'importImage', importImageParametersSchema);
     if ('reply' in checked) return checked.reply;
-    const expectation = this.importQueue[0];
+    const expectation = this.importQueue[0] ?? (this.standingImport && { ...this.standingImport });
     if (!expectation) {
       this.server.violation(`importImage: unexpected call ${JSON.stringify(redactBody(checked.body))}`);
       return armError(400, 'UnexpectedRequest', 'the fake did not expect this importImage');
     }
     if (expectation.throttle && expectation.throttle.times > 0) {
       expectation.throttle.times--;
-      if (expectation.throttle.times === 0 && expectation.throttle.only) this.importQueue.shift();
+      if (expectation.throttle.times === 0 && expectation.throttle.only && this.importQueue[0] === expectation) this.importQueue.shift();
       return { ...armError(429, 'TooManyRequests', 'The request is being throttled.'), headers: { 'retry-after': String(expectation.throttle.retryAfterSeconds) } };
     }
-    this.importQueue.shift();
+    if (this.importQueue[0] === expectation) this.importQueue.shift();
     this.imports.push({ registryId: registryPath, body: checked.body });
     if (expectation.reject) return armError(expectation.reject.status, expectation.reject.code, expectation.reject.message);
     const registry = this.registries.get(registryPath.toLowerCase())!;
