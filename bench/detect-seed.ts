@@ -27,13 +27,13 @@ async function pushToken(registry: RegistryServer, repo: string): Promise<string
   return ((await res.body.json()) as { token: string }).token;
 }
 
-/** Pushes `repoCount` repositories of `tagsPerRepo` tags each under `bench/repo-NN` (token auth or anonymous). */
-export async function seedTags(registry: RegistryServer, repoCount: number, tagsPerRepo: number): Promise<SeededTags> {
+/** Pushes `repoCount` repositories of `tagsPerRepo` tags each under `PREFIX-NN` (default `bench/repo`; token auth or anonymous). */
+export async function seedTags(registry: RegistryServer, repoCount: number, tagsPerRepo: number, prefix = 'bench/repo'): Promise<SeededTags> {
   const [username, password] = Object.entries(registry.users)[0] ?? [];
   const raw = { host: registry.host, username, password };
   const width = String(repoCount - 1).length < 2 ? 2 : String(repoCount - 1).length;
   const repos = Array.from({ length: repoCount }, (_, r) => ({
-    repo: `bench/repo-${String(r).padStart(width, '0')}`,
+    repo: `${prefix}-${String(r).padStart(width, '0')}`,
     tags: Array.from({ length: tagsPerRepo }, (_, t) => `t${String(t).padStart(3, '0')}`),
   }));
   const digests = new Map<string, string>();

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:detect` (issue #3): 1,000 tracked tags (20 repositories × 50 tags) on a real
+ * `npm run bench:detect` (issues #3, #20): 1,000 tracked tags (20 repositories × 50 tags) on a real
  * local docker-registry with token auth (as Docker Hub), behind a counting proxy in its own
  * process. Times, through the real CLI composition:
  *
@@ -10,6 +10,15 @@
  *
  * and counts requests per tag: manifest HEADs, manifest GETs, token requests, anything else.
  * Target: each run under 10 s on this 2-core machine. Seeding is not timed.
+ *
+ * Then (issue #20, detect-sync.ts), as whole processes under GNU time:
+ * - `basegate sync` and `skopeo sync --all` over the same 1,000 tags, first and no-op, and
+ *   basegate's no-op as a ratio of skopeo's (target ≤ 0.1×);
+ * - 10,000 tags (200 repositories × 50, a second registry): a first and a no-op `basegate sync`
+ *   (targets: no-op ≤ 10 s, ≤ 1 HEAD per tag, peak RSS ≤ 250 MB, state file ≤ 8 MB) and how time
+ *   and memory grow from 1,000 to 10,000 (10× is linear);
+ * - one detect invocation (what the Functions app does for one detect message: detectImage and
+ *   recordCheck) for an image with 500 tags, against the 30-minute function timeout.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +28,9 @@ import { detectImage, recordCheck, type TagCheck } from '../functions/pipeline/d
 import { runCli } from '../test/helpers/cli-run';
 import { startRegistry } from '../test/servers/registry-server';
 import { formatTable, runBench, timed, type Cleanup } from './bench-run';
-import { seedTags } from './detect-seed';
+import { seedTags, type SeededTags } from './detect-seed';
+import { basegateSyncRuns, skopeoSyncRuns, type SyncRuns } from './detect-sync';
+import { megabytes } from './process-usage';
 import { startProxyProcess, sumOf, type ProxyProcess, type ProxySummary } from './proxy-process';
 
 const REPOS = 20;
@@ -107,6 +118,64 @@ async function bench(cleanup: Cleanup): Promise<void> {
   process.stdout.write(`${formatTable([header, ...runs.map(row)])}\n`);
   const stateFile = path.join(dir, '.basegate', 'state.json');
   process.stdout.write(`\nstate file after the runs: ${(fs.statSync(stateFile).size / 1024).toFixed(0)} KiB (${stateFile})\n`);
+
+  await scale(cleanup, registry.host, proxy, seeded.value);
+}
+
+const FUNCTION_TIMEOUT_S = 30 * 60;
+
+/** Issue #20: whole sync processes at 1,000 and 10,000 tags, skopeo beside the first, and one 500-tag detect. */
+async function scale(cleanup: Cleanup, upstreamHost: string, proxy: ProxyProcess, thousand: SeededTags): Promise<void> {
+  process.stdout.write('\nwhole processes (/usr/bin/time): node dist/functions/cli.js sync --config FILE --json; skopeo sync --all --preserve-digests --src docker --dest docker, one call per repository; both through the counting proxy\n');
+  const b1k = await basegateSyncRuns(cleanup, proxy, thousand, '1k');
+  const s1k = await skopeoSyncRuns(cleanup, proxy, thousand);
+  const big = cleanup.add('docker-registry (10,000 tags)', await startRegistry({ auth: 'token' }), (r) => r.stop());
+  const seeded = await timed(() => seedTags(big, 200, 50));
+  process.stdout.write(`seeded 10,000 tags (200 repositories × 50) on ${big.host} in ${seeded.seconds.toFixed(1)} s (not measured)\n`);
+  const bigProxy = cleanup.add('counting proxy (10,000 tags)', await startProxyProcess(`http://${big.host}`), (p) => p.stop());
+  const b10k = await basegateSyncRuns(cleanup, bigProxy, seeded.value, '10k');
+  const syncRow = (who: string, r: SyncRuns, phase: 'first' | 'noop') => {
+    const x = r[phase];
+    return [who, String(r.tags), phase === 'first' ? 'first sync' : 'no-op', x.usage.wall.toFixed(2), x.usage.cpu?.toFixed(2) ?? '-', megabytes(x.usage.peakRss), x.headsPerTag.toFixed(3), x.otherPerTag.toFixed(3), r.stateBytes === undefined ? '-' : megabytes(r.stateBytes)];
+  };
+  const header = ['process', 'tags', 'run', 'seconds', 'CPU s', 'peak RSS', 'HEAD/tag', 'other requests/tag', 'state file'];
+  const rows = [syncRow('basegate', b1k, 'first'), syncRow('skopeo', s1k, 'first'), syncRow('basegate', b1k, 'noop'), syncRow('skopeo', s1k, 'noop'), syncRow('basegate', b10k, 'first'), syncRow('basegate', b10k, 'noop')];
+  process.stdout.write(`${formatTable([header, ...rows])}\n\n`);
+  const ok = (yes: boolean) => (yes ? 'ok' : 'MISS');
+  const ratio = b1k.noop.usage.wall / s1k.noop.usage.wall;
+  const n = b10k.noop;
+  process.stdout.write(`1,000 tags: basegate no-op / skopeo no-op = ${ratio.toFixed(3)}x (target ≤ 0.1x: ${ok(ratio <= 0.1)}); first sync ${(b1k.first.usage.wall / s1k.first.usage.wall).toFixed(2)}x\n`);
+  process.stdout.write(
+    `10,000 tags, no-op: ${n.usage.wall.toFixed(2)} s (≤ 10 s: ${ok(n.usage.wall <= 10)}), ${n.headsPerTag.toFixed(3)} HEAD/tag (≤ 1: ${ok(n.headsPerTag <= 1)}), peak RSS ${megabytes(n.usage.peakRss)} (≤ 250 MB: ${ok((n.usage.peakRss ?? Infinity) <= 250e6)}), state file ${megabytes(b10k.stateBytes)} (≤ 8 MB: ${ok((b10k.stateBytes ?? Infinity) <= 8e6)})\n`,
+  );
+  const growth = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '-' : `${(b / a).toFixed(1)}x`);
+  process.stdout.write(
+    `growth 1,000 → 10,000 tags (10x tags; ≤ 10x is linear or better): no-op time ${growth(b1k.noop.usage.wall, n.usage.wall)}, no-op CPU ${growth(b1k.noop.usage.cpu, n.usage.cpu)}, no-op peak RSS ${growth(b1k.noop.usage.peakRss, n.usage.peakRss)}, first-sync time ${growth(b1k.first.usage.wall, b10k.first.usage.wall)}, state file ${growth(b1k.stateBytes, b10k.stateBytes)}\n`,
+  );
+  await oneDetect(cleanup, upstreamHost);
+}
+
+/** One detect message's work for an image of 500 tags, timed against the function timeout. */
+async function oneDetect(cleanup: Cleanup, upstreamHost: string): Promise<void> {
+  const registry = cleanup.add('docker-registry (500 tags)', await startRegistry({ auth: 'token' }), (r) => r.stop());
+  const seeded = await seedTags(registry, 1, 500, 'bench/wide');
+  const dir = cleanup.tempDir('detect-500');
+  const config = path.join(dir, 'basegate.yaml');
+  const [{ repo, tags }] = seeded.repos;
+  fs.writeFileSync(config, ['target:', `  registry: "${upstreamHost}"`, 'images:', `  - source: ${registry.host}/${repo}`, `    tags: [${tags.join(', ')}]`, '    repository: mirror/wide', ''].join('\n'));
+  const runtime = await composeCli({ configFile: config });
+  try {
+    const [image] = runtime.images;
+    const { seconds, value } = await timed(async () => {
+      const found = await detectImage(image, runtime.deps);
+      await Promise.all(found.map((c) => recordCheck(image, c, runtime.deps)));
+      return found;
+    });
+    const statuses = describeStatuses(value.map((c) => c.status));
+    process.stdout.write(`one detect invocation, 1 image × 500 tags (detectImage + recordCheck, empty state): ${statuses} in ${seconds.toFixed(2)} s = ${((seconds / FUNCTION_TIMEOUT_S) * 100).toFixed(3)}% of the 30-minute function timeout\n`);
+  } finally {
+    await runtime.close();
+  }
 }
 
 runBench('bench:detect — 1,000 tracked tags, basegate check / detect on a local docker-registry', bench);

@@ -2,22 +2,19 @@
  * The Functions app's composition root: app settings and basegate.yaml in, the pipeline's
  * adapters out (issue #7). Two steps:
  *
- * 1. {@link loadAzureStartup}, synchronous, when functions/app.ts is imported: reads the app
- *    settings and the deployed basegate.yaml with the same schema as the CLI. A bad setting or
- *    config throws there, which stops the host from loading any function: it fails loudly at
- *    start-up, in the portal and the logs, instead of at the first message.
+ * 1. `loadAzureStartup` (azure-startup.ts), synchronous, when functions/app.ts is imported: reads
+ *    the app settings and the deployed basegate.yaml with the same schema as the CLI. A bad setting
+ *    or config throws there, which stops the host from loading any function: it fails loudly at
+ *    start-up, in the portal and the logs, instead of at the first message. It loads no Azure SDK
+ *    and none of this file, which app.ts loads on first use (cold start, issue #20).
  * 2. {@link composeAzure}, once per instance on first use: Table Storage state, Storage queues
  *    (identity-based in Azure, a connection string for Azurite), the registry client, ARM import
  *    when `target.acr` is set (else the OCI copy), gates and rebuild triggers. Key Vault secrets
  *    are read here, which needs the network, hence async.
  */
-import * as fs from 'node:fs';
 import type { AppSettings } from '../config/app-settings';
-import { readAppSettings, type ReadAppSettingsOptions } from '../config/app-settings';
 import type { Config } from '../config/config';
-import { parseConfig } from '../config/load-config';
-import { trackedImages, type ConfiguredImage } from '../config/tracked-images';
-import { ConfigError } from '../errors';
+import type { ConfiguredImage } from '../config/tracked-images';
 import { createGates } from '../gates/create-gates';
 import { createImageInspector } from '../gates/image-inspector';
 import { CopyPromoter } from '../oci/copy-promoter';
@@ -44,33 +41,9 @@ import { StorageQueueSender } from './queue-sender';
 import { createSecretResolver, type ResolveSecret } from './secret-resolver';
 import { TableStateStore } from './table-state-store';
 
-/** What start-up read and checked. */
-export interface AzureStartup {
-  settings: AppSettings;
-  config: Config;
-  images: ConfiguredImage[];
-  env: Readonly<Record<string, string | undefined>>;
-}
+import type { AzureStartup } from './azure-startup';
 
-/** Reads and checks the app settings and basegate.yaml; throws a ConfigError naming what is wrong. */
-export function loadAzureStartup(env: Readonly<Record<string, string | undefined>>, options: ReadAppSettingsOptions = {}): AzureStartup {
-  const settings = readAppSettings(env, options);
-  let text: string;
-  try {
-    text = fs.readFileSync(settings.configPath, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`expected basegate.yaml deployed with the app (BASEGATE_CONFIG_PATH), found ${code === 'ENOENT' ? 'no file' : `an unreadable file (${code})`}`, {
-      file: settings.configPath,
-      code: code === 'ENOENT' ? 'CONFIG_NOT_FOUND' : 'CONFIG_UNREADABLE',
-    });
-  }
-  const config = parseConfig(text, { file: settings.configPath, env: { ...env } });
-  if (config.target.kind === 'layout') {
-    throw new ConfigError('expected a registry target: an OCI layout directory on a function instance is lost when it recycles (layouts are for the CLI)', { file: config.file, path: 'target', code: 'CONFIG_UNSUPPORTED' });
-  }
-  return { settings, config, images: trackedImages(config), env };
-}
+export { loadAzureStartup, type AzureStartup } from './azure-startup';
 
 /** Options of {@link composeAzure}: tests use them to share one Azurite and shorten waits. */
 export interface ComposeAzureOptions {

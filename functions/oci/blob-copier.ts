@@ -11,9 +11,10 @@
  * run even when copies into several repositories need it at the same time (the others wait for
  * that upload, then skip or mount it).
  */
-import { PassThrough, pipeline, type Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { ContentRejectedError } from '../errors';
 import type { CopyRun } from './copy-run';
+import { forward } from './forward-stream';
 import type { ImageRef } from './reference';
 import { canMount } from './registry-port';
 import type { Descriptor } from './schema';
@@ -104,9 +105,7 @@ function sourceStream(run: CopyRun, from: ImageRef, descriptor: Pick<Descriptor,
         body.destroy(); // the consumer gave up (a retry) before the source answered
         return;
       }
-      pipeline(body, out, (err) => {
-        if (err) out.destroy(err);
-      });
+      forward(body, out);
     },
     (err: unknown) => out.destroy(err as Error),
   );

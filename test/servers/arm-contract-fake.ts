@@ -90,6 +90,8 @@ export class ArmContractFake extends ContractFake {
   private readonly importQueue: ImportExpectation[] = [];
   private readonly runQueue: RunScript[] = [];
   private runCounter = 0;
+  /** Copies in progress by target repository: docker-registry can fail two concurrent uploads of one blob into one repository, which ACR does not. */
+  private readonly copying = new Map<string, Promise<unknown>>();
   /** Answers every import the queue has no expectation for (benchmarks); undefined: such an import is a violation. */
   standingImport: ImportExpectation | undefined;
 
@@ -259,10 +261,17 @@ export class ArmContractFake extends ContractFake {
         // The spec does not say what an import with neither does; the fake refuses it rather than guess.
         return { ok: false, code: 'InvalidParameter', message: 'give targetTags or untaggedTargetRepositories' };
       }
-      const result: ImportOutcome = await performImport(
-        { source, sourceImage: body.source.sourceImage, targetTags: body.targetTags ?? [], untaggedTargetRepositories: body.untaggedTargetRepositories ?? [], mode: body.mode ?? 'NoForce' },
-        registry.storage,
+      const repos = [...(body.targetTags ?? []).map((t) => t.split(':')[0]), ...(body.untaggedTargetRepositories ?? [])];
+      const key = `${registry.storage.host}/${repos[0]}`;
+      const copy = (this.copying.get(key) ?? Promise.resolve()).catch(() => undefined).then(() =>
+        performImport(
+          { source, sourceImage: body.source.sourceImage, targetTags: body.targetTags ?? [], untaggedTargetRepositories: body.untaggedTargetRepositories ?? [], mode: body.mode ?? 'NoForce' },
+          registry.storage,
+        ),
       );
+      this.copying.set(key, copy);
+      const result: ImportOutcome = await copy;
+      if (this.copying.get(key) === copy) this.copying.delete(key);
       return result.ok ? { ok: true } : result;
     } catch (err) {
       this.server.violation(`importImage: the fake's copy failed: ${(err as Error).message}`);

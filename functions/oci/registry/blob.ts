@@ -13,9 +13,10 @@
  * - Mount: `POST /v2/<name>/blobs/uploads/?mount=<digest>&from=<repo>`; 201 means mounted,
  *   202 means the registry opened an upload session instead, which is cancelled (DELETE).
  */
-import { pipeline, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ContentRejectedError, DigestMismatchError, RegistryError } from '../../errors';
 import { algorithmOf, VerifyingStream } from '../digest';
+import { forward } from '../forward-stream';
 import type { ImageRef } from '../reference';
 import type { BlobPutOptions, Descriptor } from '../registry-port';
 import { discard, header, type HttpResponse } from './http';
@@ -51,10 +52,10 @@ export async function blobGet(ctx: RegistryContext, ref: ImageRef, descriptor: B
     res.body.destroy();
     throw new ContentRejectedError('SIZE_MISMATCH', `${what}: the registry sends ${declared} bytes, the descriptor declares ${descriptor.size}`);
   }
-  // Errors of either side reach the consumer through `verifier`, which pipeline destroys with them;
-  // a body cut mid-way is first named with its request (registered before pipeline's listener).
+  // Errors of either side reach the consumer through `verifier`, which forward() destroys with them;
+  // a body cut mid-way is first named with its request (registered before forward's listener).
   res.body.once('error', (err) => verifier.destroy(networkError(err, 'GET', res.request.url) as Error));
-  pipeline(res.body, verifier, () => undefined);
+  forward(res.body, verifier);
   return verifier;
 }
 
@@ -107,7 +108,7 @@ export async function blobPut(ctx: RegistryContext, ref: ImageRef, descriptor: B
   const verified = (): Readable => {
     if (options.verifiedBody) return body();
     const verifier = new VerifyingStream(what, descriptor.digest, descriptor.size);
-    pipeline(body(), verifier, () => undefined);
+    forward(body(), verifier);
     return verifier;
   };
   const target = requestUrl(ctx.options, { ref, path: `/v2/${ref.repository}/blobs/uploads/` }).toString();

@@ -3,8 +3,9 @@
  * reports each exchange as a `request` event. Sits just above undici, so token fetches, pings
  * and redirects count like any other request.
  */
-import { pipeline, Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { redactUrl } from '../../errors';
+import { forward } from '../forward-stream';
 import { emit, type RegistryEventListener } from './events';
 import type { Decorator } from './http';
 
@@ -60,8 +61,8 @@ export class TrafficCounter {
         callback(null, chunk);
       },
     });
-    // Errors reach the consumer through `counter`, which pipeline destroys with them.
-    pipeline(source, counter, () => undefined);
+    // Errors reach the consumer through `counter`, which forward() destroys with them.
+    forward(source, counter);
     return counter;
   }
 }
