@@ -5,8 +5,9 @@
  * against the ARM contract stand-in (test/servers/arm-contract-fake.ts), which enforces ARM's
  * per-principal token buckets (test/servers/arm-rate-limit.ts: writes 200 burst + 10/s, reads
  * 250 + 25/s, LRO status polls counted as reads) and copies each import for real into a second
- * docker-registry. Promotions run 16 at a time (host.json's default queue batch), with the
- * promoter's default poll interval.
+ * docker-registry. Promotions run 64 at a time in one process (as 4 instances × host.json's
+ * default queue batch of 16 would, here sharing one client budget), with the promoter's
+ * default poll interval (2 s).
  *
  * Two runs, each into a fresh target:
  * - "client budget on": the client's request budget (functions/azure/arm-request-budget.ts);
@@ -32,7 +33,7 @@ import { seedTags, type SeededTags } from './detect-seed';
 
 const REPOS = 50;
 const TAGS_PER_REPO = 10;
-const IN_FLIGHT = 16;
+const IN_FLIGHT = 64;
 const SUBSCRIPTION = '00000000-1111-2222-3333-444444444444';
 const UNLIMITED = { reads: { burst: 1e9, perSecond: 1e9 }, writes: { burst: 1e9, perSecond: 1e9 }, deletes: { burst: 1e9, perSecond: 1e9 } };
 
@@ -62,6 +63,7 @@ async function run(cleanup: Cleanup, name: string, source: RegistryServer, seede
   const promoter = new AcrImportPromoter({ client, registry: registryId, sourceRegistry: dataPlane, targetRegistry: dataPlane });
   const work = seeded.repos.flatMap(({ repo, tags }) => tags.map((tag) => ({ repo, tag, digest: seeded.digests.get(`${repo}:${tag}`)! })));
   const failed: string[] = [];
+  let done = 0;
   const { seconds } = await timed(() =>
     mapLimit(work, IN_FLIGHT, async ({ repo, tag, digest }) => {
       const request = {
@@ -74,6 +76,7 @@ async function run(cleanup: Cleanup, name: string, source: RegistryServer, seede
       } catch (err) {
         failed.push(`${repo}:${tag}: ${(err as Error).message}`);
       }
+      if (++done % 100 === 0) process.stdout.write(`  ${name}: ${done} promotions, ${fake.rateLimiter!.throttled.reads + fake.rateLimiter!.throttled.writes} 429s so far\n`);
     }),
   );
   for (const { repo, tag, digest } of work) {

@@ -38,18 +38,18 @@ export function runProcess(cleanup: Cleanup, command: string, args: string[], cw
 }
 
 /** Runs a command under GNU time to its end; fails unless it exits 0; returns what it cost. */
-export async function runMeasured(cleanup: Cleanup, command: string, args: string[], cwd: string): Promise<Usage & ProcessResult> {
+export async function runMeasured(cleanup: Cleanup, command: string, args: string[], cwd: string, okCodes: number[] = [0]): Promise<Usage & ProcessResult> {
   const measured = measuredCommand(command, args);
   const started = performance.now();
   const result = await runProcess(cleanup, measured.command, measured.args, cwd);
   const usage = measured.read((performance.now() - started) / 1000);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr.slice(-3000)}`);
+  if (!okCodes.includes(result.code ?? -1)) throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr.slice(-3000)}`);
   return { ...usage, ...result };
 }
 
 /** `basegate sync --config FILE --json`; fails unless it exits 0. */
-export function basegateSync(cleanup: Cleanup, config: string, extra: string[] = []): Promise<Usage & ProcessResult> {
-  return runMeasured(cleanup, process.execPath, [CLI, 'sync', '--config', config, '--json', ...extra], path.dirname(config));
+export function basegateSync(cleanup: Cleanup, config: string, extra: string[] = [], okCodes: number[] = [0]): Promise<Usage & ProcessResult> {
+  return runMeasured(cleanup, process.execPath, [CLI, 'sync', '--config', config, '--json', ...extra], path.dirname(config), okCodes);
 }
 
 /** `skopeo sync --all --src docker --dest docker` for each source repository in turn, into `destination` (registry/namespace). */
