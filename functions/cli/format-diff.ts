@@ -1,6 +1,6 @@
 /** The text form of a {@link DigestDiff} (`basegate diff` without --json): one block per platform, changes indented under it. */
 import { formatBytes } from '../gates/human-units';
-import type { ConfigChange, DigestDiff, PlatformDiff } from '../pipeline/diff';
+import { briefDiff, type ConfigChange, type DigestDiff, type PlatformDiff } from '../pipeline/diff';
 import { SEVERITIES, type VulnerabilitySummary } from '../pipeline/vulnerability-summary';
 import { shortDigest } from './output';
 
@@ -16,6 +16,19 @@ export function formatDiff(diff: DigestDiff & { image: string }): string {
   if (diff.platformsTruncated) lines.push('(more platforms left out)');
   if (diff.vulnerabilities) lines.push(...vulnerabilityLines(diff.vulnerabilities));
   return lines.join('\n');
+}
+
+/** One line: platforms added and removed, new layers and size, the leading label changes. */
+export function diffLine(diff: DigestDiff): string {
+  const brief = briefDiff(diff);
+  const parts = [
+    ...brief.platformsAdded.map((p) => `+${p}`),
+    ...brief.platformsRemoved.map((p) => `-${p}`),
+    `${brief.layersAdded} new layer${brief.layersAdded === 1 ? '' : 's'}`,
+    `${brief.sizeDelta < 0 ? '-' : '+'}${formatBytes(Math.abs(brief.sizeDelta))}`,
+    ...brief.labels.map(changeText),
+  ];
+  return parts.join(', ');
 }
 
 function sizeText(p: PlatformDiff): string {

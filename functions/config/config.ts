@@ -137,6 +137,8 @@ export interface ImageConfig {
   immutableTags: SafeRegex[];
   /** Required platforms, and the only ones copied; undefined copies all. */
   platforms?: string[];
+  /** A tag moving back upstream is promoted without a hold. */
+  allowUpstreamRollback?: boolean;
   gates: GatesConfig;
   /** defaults.dependents followed by the image's own. */
   dependents: DependentConfig[];

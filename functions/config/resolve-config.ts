@@ -160,6 +160,7 @@ function resolveImage(image: ImageDocument, index: number, doc: ConfigDocument, 
     ...(policy ? { tagPolicy: { allow: policy.allow ?? [], deny: policy.deny ?? [], semver: policy.semver, latest: policy.latest } } : {}),
     immutableTags: image.immutableTags ?? [],
     ...(image.platforms ? { platforms: [...image.platforms] } : {}),
+    ...(image.allowUpstreamRollback ? { allowUpstreamRollback: true } : {}),
     gates: mergeGates(doc.defaults?.gates, image.gates, dir),
     dependents,
   };

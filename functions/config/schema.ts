@@ -61,6 +61,8 @@ const imageSchema = z.strictObject({
   immutableTags: z.array(regexField).optional(),
   repository: text.optional(),
   platforms: z.array(platformField).min(1).optional(),
+  /** Promote a tag that moves back upstream without holding it (issue #17 retag protection). */
+  allowUpstreamRollback: z.boolean().optional(),
   gates: gatesSchema.optional(),
   dependents: z.array(dependentSchema).optional(),
 });

@@ -20,6 +20,7 @@ export function trackedImages(config: Config): ConfiguredImage[] {
     selectTags: image.tagPolicy ? (all) => resolveTags(image.tagPolicy!, all) : undefined,
     isImmutableTag: (tag) => isImmutableTag(image.immutableTags, tag),
     platforms: image.platforms,
+    allowUpstreamRollback: image.allowUpstreamRollback,
     immutableTag: (tag, digest) => renderImmutableTag(config.target.immutableTag, { tag, digest }),
     gatesFingerprint: gatesFingerprint(image),
     dependents: image.dependents.map((d) => ({ id: d.id, kind: d.kind })),

@@ -29,6 +29,8 @@ export interface TagCheck {
   /** Why it failed (credential-free), and whether trying later may help. */
   error?: string;
   temporary?: boolean;
+  /** The registry answered that the tag does not exist (it may have been deleted upstream). */
+  missing?: boolean;
 }
 
 export interface DetectDeps {
@@ -37,8 +39,8 @@ export interface DetectDeps {
   clock: Clock;
 }
 
-/** How many recent digests keep their first-seen time. */
-const FIRST_SEEN_KEPT = 20;
+/** How many recent digests keep their first-seen time: cooldowns, and retag protection's "pointed at before" (retag-guard.ts). */
+export const FIRST_SEEN_KEPT = 50;
 
 /** Lists the tags to check for an image: explicit, or the policy applied to the upstream list. */
 export async function trackedTags(image: TrackedImage, deps: Pick<DetectDeps, 'registry' | 'state'>): Promise<string[]> {
@@ -60,7 +62,7 @@ export async function checkTag(image: TrackedImage, tag: string, deps: Pick<Dete
   const base = { imageId: image.id, tag, source };
   try {
     const [head, known] = await Promise.all([deps.registry.manifestHead(source), deps.state.get<TagState>('tag', tagKey(image.id, tag))]);
-    if (!head) return { ...base, status: 'failed', error: `tag ${tag} not found in ${image.source}`, temporary: false };
+    if (!head) return { ...base, status: 'failed', error: `tag ${tag} not found in ${image.source}`, temporary: false, missing: true };
     const previous = known?.value.seenDigest;
     const status: DetectStatus = previous === undefined ? 'new' : previous === head.digest ? 'unchanged' : 'changed';
     return { ...base, status, digest: head.digest, mediaType: head.mediaType, previousDigest: status === 'changed' ? previous : undefined };
@@ -89,7 +91,9 @@ export async function recordCheck(image: TrackedImage, check: TagCheck, deps: Pi
     const base: TagState = current ?? newTagState(image, check.tag);
     const firstSeen = base.firstSeen ?? [];
     const seen = firstSeen.some((f) => f.digest === digest) ? firstSeen : bounded([...firstSeen, { digest, at: now }], FIRST_SEEN_KEPT);
-    return { ...base, seenDigest: digest, checkedAt: now, firstSeen: seen };
+    // A tag back upstream after it went missing is what its record says again: promoted, or to be validated.
+    const back = base.status === 'upstream-missing' ? { status: base.promoted?.sourceDigest === digest ? ('promoted' as const) : ('new' as const), reason: undefined } : {};
+    return { ...base, ...back, seenDigest: digest, checkedAt: now, firstSeen: seen };
   });
   if (check.status !== 'unchanged') {
     await deps.state.appendAudit({ at: now, stage: 'detect', subject: check.source.toString(), digest, outcome: check.status, correlationId, detail: check.previousDigest ? { previousDigest: check.previousDigest } : undefined });

@@ -53,10 +53,10 @@ export interface DigestDiff {
 export const DIFF_LIMITS = {
   /** Platforms listed: real images have a dozen at most. */
   platforms: 32,
-  /** Config changes per platform: a label or env storm should not bloat a verdict. */
-  configChanges: 40,
+  /** Config changes per platform: a label or env storm should not bloat a verdict (a state record holds ~450 KB). */
+  configChanges: 24,
   /** Characters of one config value. */
-  value: 200,
+  value: 120,
 } as const;
 
 /** Labels a person looks at first (image-spec annotations, https://github.com/opencontainers/image-spec/blob/main/annotations.md). */
@@ -194,7 +194,7 @@ export interface DiffBrief {
   /** Changes of the leading OCI labels (version, revision, source), from the first changed platform. */
   labels: ConfigChange[];
   /** New findings by severity, when scanned. */
-  vulnerabilitiesAdded?: Partial<Record<string, number>>;
+  vulnerabilitiesAdded?: Record<string, number>;
 }
 
 /** Bounds a diff to what a rebuild event carries (a few hundred bytes). */

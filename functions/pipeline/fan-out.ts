@@ -11,8 +11,9 @@ import type { PromoteDeps } from './promote';
 import type { Queue } from './queue';
 import { rebuildEvent } from './rebuild';
 import { promotionId } from './records';
-import { needsValidation, owedRebuilds, promoteStage, setTagStatus, validateStage, type PromoteStageResult, type StageJob, type ValidateStageResult } from './stages';
+import { needsValidation, owedRebuilds, promoteStage, validateStage, type PromoteStageResult, type StageJob, type ValidateStageResult } from './stages';
 import type { TrackedImage } from './tracked-image';
+import { recordFailedCheck } from './upstream-missing';
 import type { ValidateDeps } from './validate';
 
 /** Tags of one image checked at once: one HEAD each, the registry client bounds requests per host too. */
@@ -48,8 +49,8 @@ export async function detectAndFanOut(image: TrackedImage, request: { tag?: stri
     const correlationId = `${request.correlationId}/${check.tag}`;
     const base = { tag: check.tag, status: check.status, digest: check.digest, previousDigest: check.previousDigest, correlationId };
     if (check.status === 'failed' || !check.digest) {
-      if (check.tag !== '*') await setTagStatus(deps.state, image, check.tag, 'failed', check.error);
-      return { ...base, action: 'failed', reason: check.error, temporary: check.temporary };
+      const reason = check.tag !== '*' ? (await recordFailedCheck(image, check, deps, correlationId)).reason : check.error;
+      return { ...base, action: 'failed', reason, temporary: check.temporary };
     }
     const tagState = await recordCheck(image, check, deps, correlationId);
     const { needed, reason } = await needsValidation(image, tagState, check.digest, deps);

@@ -40,6 +40,18 @@ const common = {
   attempt: z.number().int().min(0).max(100).optional(),
 };
 
+/** A diff brief (diff.ts briefDiff): small by construction, bounded here too. */
+const diffBrief = z.object({
+  from: digest.optional(),
+  to: digest,
+  platformsAdded: z.array(z.string().max(100)).max(8),
+  platformsRemoved: z.array(z.string().max(100)).max(8),
+  sizeDelta: z.number(),
+  layersAdded: z.number().int(),
+  labels: z.array(z.object({ field: z.string().max(100), from: z.string().max(80).optional(), to: z.string().max(80).optional() })).max(3),
+  vulnerabilitiesAdded: z.record(z.string().max(20), z.number().int()).optional(),
+});
+
 const rebuildEvent = z.object({
   event: z.literal('base-image-promoted'),
   image: z.string().min(1),
@@ -49,6 +61,7 @@ const rebuildEvent = z.object({
   target: z.string().min(1),
   immutableTag: tag,
   time: z.string().min(1),
+  diff: diffBrief.optional(),
 }) satisfies z.ZodType<RebuildEvent>;
 
 const messageSchema = z.discriminatedUnion('kind', [

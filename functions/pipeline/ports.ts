@@ -3,6 +3,7 @@
  * (`azure/`, `state/`, `oci/`, `rebuild/`); the pipeline imports only these types.
  */
 import type { ImageRef } from '../oci/reference';
+import type { DiffBrief } from './diff';
 
 /** Time, injectable so that cooldowns and backoffs can be tested without waiting. */
 export interface Clock {
@@ -102,6 +103,8 @@ export interface RebuildEvent {
   target: string;
   immutableTag: string;
   time: string;
+  /** What changed since the previous promotion, bounded to fit a queue message (pipeline/diff.ts briefDiff), when known. */
+  diff?: DiffBrief;
 }
 
 /** Result of triggering a rebuild. */

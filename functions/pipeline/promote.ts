@@ -9,7 +9,9 @@
 import { BasegateError } from '../errors';
 import type { Clock, PromoteResult, Promoter, StateStore } from './ports';
 import { bounded, digestKey, newTagState, tagKey, type PromotedRef, type TagState, type Verdict } from './records';
+import { briefDiff, type DiffBrief } from './diff';
 import { updateRecord } from './update-record';
+import { vulnerabilitySummaryOf } from './vulnerability-summary';
 import type { TrackedImage } from './tracked-image';
 
 export interface PromoteJob {
@@ -32,6 +34,8 @@ export interface PromotionOutcome {
   previous?: PromotedRef;
   /** Whether the moving tag now points at this digest. */
   movedTag: boolean;
+  /** The brief of what changed since the previous promotion, from the verdict, when it was computed. */
+  diff?: DiffBrief;
 }
 
 /** Promotions kept per tag for rollback. */
@@ -63,7 +67,7 @@ export async function promoteDigest(job: PromoteJob, deps: PromoteDeps): Promise
     previous = base.promoted;
     const history = (base.history ?? []).filter((h) => h.sourceDigest !== digest);
     if (!movedTag) return { ...base, history: bounded([...history, promoted], HISTORY_KEPT) };
-    return { ...base, status: 'promoted', reason: undefined, rolledBackFrom: undefined, promoted, history: bounded([...history, promoted], HISTORY_KEPT) };
+    return { ...base, status: 'promoted', reason: undefined, rolledBackFrom: undefined, hold: undefined, promoted, history: bounded([...history, promoted], HISTORY_KEPT) };
   });
   await deps.state.put('promotion', `${image.target.name}@${result.digest}`, { imageId: image.id, tag, ...promoted, result });
   await deps.state.appendAudit({
@@ -75,5 +79,6 @@ export async function promoteDigest(job: PromoteJob, deps: PromoteDeps): Promise
     correlationId: job.correlationId,
     detail: { target: image.target.withDigest(result.digest).toString(), tags: result.tags, bytesUploaded: result.bytesUploaded, blobsUploaded: result.blobsUploaded, blobsMounted: result.blobsMounted, blobsSkipped: result.blobsSkipped, referrers: result.referrers, durationMs: result.durationMs },
   });
-  return { result, promoted, previous: previous?.sourceDigest === digest ? undefined : previous, movedTag };
+  const diff = verdict.value.diff && verdict.value.diff.from === previous?.sourceDigest ? briefDiff({ ...verdict.value.diff, vulnerabilities: vulnerabilitySummaryOf(verdict.value) }) : undefined;
+  return { result, promoted, previous: previous?.sourceDigest === digest ? undefined : previous, movedTag, ...(diff ? { diff } : {}) };
 }

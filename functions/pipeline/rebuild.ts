@@ -50,6 +50,7 @@ export function rebuildEvent(image: TrackedImage, tag: string, outcome: Promotio
     target: image.target.withDigest(outcome.promoted.targetDigest).toString(),
     immutableTag: outcome.promoted.immutableTag,
     time: clock.now().toISOString(),
+    ...(outcome.diff ? { diff: outcome.diff } : {}),
   };
 }
 

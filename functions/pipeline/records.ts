@@ -3,6 +3,7 @@
  * Every stage works on a pinned digest, so every record about a digest is keyed by it:
  * re-running a stage for the same (image, digest) finds its own earlier record.
  */
+import type { DigestDiff } from './diff';
 import type { TrackedImage } from './tracked-image';
 
 /** What basegate knows about one tracked tag (kind `tag`, key {@link tagKey}). */
@@ -27,9 +28,12 @@ export interface TagState {
   rolledBackFrom?: string;
   /** Why the tag is held, or what failed (credential-free). */
   reason?: string;
+  /** The tag moved back upstream to `digest`: held until a person decides (retag-guard.ts). */
+  hold?: { digest: string; reason: string; since: string };
 }
 
-export type TagStatus = 'new' | 'pending' | 'rejected' | 'approved' | 'promoted' | 'failed';
+/** `upstream-missing`: the tag was deleted upstream; the target keeps what was promoted (nothing is deleted). */
+export type TagStatus = 'new' | 'pending' | 'rejected' | 'approved' | 'promoted' | 'failed' | 'upstream-missing';
 
 /** The record of a tag nothing was recorded about yet: the base every stage's first write starts from. */
 export function newTagState(image: TrackedImage, tag: string, status: TagStatus = 'new'): TagState {
@@ -67,6 +71,8 @@ export interface Verdict {
   attempts: number;
   /** When a pending verdict may be re-evaluated (backoff). */
   nextAttemptAt?: string;
+  /** What changed since the promoted digest, on verdicts held for a person and approved ones (validate.ts). */
+  diff?: DigestDiff;
 }
 
 /** A manual decision (kind `approval`, key {@link digestKey}). */

@@ -9,6 +9,8 @@ import { promoteDigest, type PromoteDeps, type PromotionOutcome } from './promot
 import { digestKey, newTagState, rebuildKey, tagKey, type Approval, type PromotedRef, type RebuildRecord, type TagState, type TagStatus, type Verdict } from './records';
 import type { TrackedImage } from './tracked-image';
 import { updateRecord } from './update-record';
+import { holdDecisionKey } from './approval-decision';
+import { retagGuard } from './retag-guard';
 import { heldBecause, validateDigest, type ValidateDeps } from './validate';
 
 /** One digest of one tracked tag, as a stage receives it. */
@@ -39,7 +41,10 @@ export async function validateStage(job: StageJob, deps: ValidateDeps): Promise<
     return { status: 'rolled-back', reason: `rolled back from ${digest}: not promoted again until upstream moves on or sync --force`, tagState };
   }
   const verdict = await validateDigest({ image, tag, digest, force: job.force, correlationId: job.correlationId }, deps);
-  if (verdict.outcome === 'approved') return { status: 'approved', verdict };
+  if (verdict.outcome === 'approved') {
+    const guard = await retagGuard(job, tagState, { ...deps, inspect: (d) => deps.inspect({ image, tag, digest: d }) });
+    return guard.hold ? { status: guard.status, reason: guard.reason, verdict } : { status: 'approved', verdict };
+  }
   const reason = heldBecause(verdict);
   // A late message about a digest the tag has moved away from must not relabel the tag.
   if (!tagState?.seenDigest || tagState.seenDigest === digest) await setTagStatus(deps.state, image, tag, verdict.outcome, reason);
@@ -60,7 +65,8 @@ export async function promoteStage(job: StageJob, deps: PromoteDeps): Promise<Pr
     if (tagState.promoted?.sourceDigest === job.digest) return { outcome: outcomeOf(tagState), fresh: false };
     const earlier = tagState.history?.find((h) => h.sourceDigest === job.digest);
     // Promoted before and the moving tag has moved on since: its immutable tag exists, nothing to redo.
-    if (earlier) return { outcome: { ...outcomeOf(tagState, earlier), movedTag: false }, fresh: false };
+    // (When upstream points the tag back at it, and that was allowed or approved, the moving tag follows: promoted again.)
+    if (earlier && tagState.seenDigest !== job.digest) return { outcome: { ...outcomeOf(tagState, earlier), movedTag: false }, fresh: false };
   }
   return { outcome: await promoteDigest(job, deps), fresh: true };
 }
@@ -95,6 +101,10 @@ export async function needsValidation(image: TrackedImage, tagState: TagState | 
   const verdict = (await deps.state.get<Verdict>('verdict', digestKey(image.id, digest)))?.value;
   if (!verdict || verdict.fingerprint !== image.gatesFingerprint) return { needed: true, reason: verdict ? 'gates changed' : 'not validated yet' };
   if (verdict.outcome === 'rejected') return { needed: false, reason: 'rejected' };
+  if (verdict.outcome === 'approved' && tagState?.hold?.digest === digest) {
+    const decided = (await deps.state.get<Approval>('approval', holdDecisionKey(image.id, tagState.tag, digest, tagState.hold.since)))?.value;
+    return decided ? { needed: true, reason: `${decided.decision} by a person since the hold` } : { needed: false, reason: tagState.hold.reason };
+  }
   if (verdict.outcome === 'approved') return { needed: true, reason: 'approved, not promoted yet' };
   // A person decided since the verdict: act on it now, not when the backoff ends.
   const approval = (await deps.state.get<Approval>('approval', digestKey(image.id, digest)))?.value;

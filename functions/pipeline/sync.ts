@@ -15,10 +15,11 @@ import { rebuildEvent, runRebuild, type RebuildDeps } from './rebuild';
 import type { RebuildRecord } from './records';
 import { outcomeOf, promoteStage, setTagStatus, validateStage } from './stages';
 import type { TrackedImage } from './tracked-image';
+import { recordFailedCheck } from './upstream-missing';
 import type { ValidateDeps } from './validate';
 
 /** Final state of one tracked tag after a sync. */
-export type SyncStatus = 'promoted' | 'unchanged' | 'rejected' | 'pending' | 'failed' | 'would-validate';
+export type SyncStatus = 'promoted' | 'unchanged' | 'rejected' | 'pending' | 'failed' | 'upstream-missing' | 'would-validate';
 
 export interface TagReport {
   imageId: string;
@@ -81,8 +82,9 @@ export async function sync(images: readonly TrackedImage[], deps: SyncDeps, opti
 async function syncTag(image: TrackedImage, check: TagCheck, deps: SyncDeps, options: SyncOptions): Promise<TagReport> {
   const report: TagReport = { imageId: image.id, source: check.source.toString(), tag: check.tag, status: 'failed', detected: check.status, digest: check.digest, previousDigest: check.previousDigest };
   if (check.status === 'failed' || !check.digest) {
-    if (!options.dryRun && check.tag !== '*') await setTagStatus(deps.state, image, check.tag, 'failed', check.error);
-    return { ...report, status: 'failed', reason: check.error };
+    if (options.dryRun || check.tag === '*') return { ...report, status: 'failed', reason: check.error };
+    const recorded = await recordFailedCheck(image, check, deps);
+    return { ...report, status: recorded.status === 'upstream-missing' ? 'upstream-missing' : 'failed', reason: recorded.reason };
   }
   if (options.dryRun) return { ...report, status: check.status === 'unchanged' ? 'unchanged' : 'would-validate' };
   const job = { image, tag: check.tag, digest: check.digest, force: options.force };
@@ -122,9 +124,10 @@ async function rebuildAll(image: TrackedImage, tag: string, outcome: PromotionOu
 }
 
 function summarise(tags: TagReport[]): SyncReport {
-  const totals: Record<SyncStatus, number> = { promoted: 0, unchanged: 0, rejected: 0, pending: 0, failed: 0, 'would-validate': 0 };
+  const totals: Record<SyncStatus, number> = { promoted: 0, unchanged: 0, rejected: 0, pending: 0, failed: 0, 'upstream-missing': 0, 'would-validate': 0 };
   for (const t of tags) totals[t.status]++;
   const rebuildFailed = tags.some((t) => t.rebuilds?.some((r) => r.status === 'failed' || r.status === 'retry'));
-  return { tags, totals, ok: totals.failed === 0 && !rebuildFailed };
+  // A tag deleted upstream fails the run too: the target keeps its copy, but someone should look.
+  return { tags, totals, ok: totals.failed === 0 && totals['upstream-missing'] === 0 && !rebuildFailed };
 }
 

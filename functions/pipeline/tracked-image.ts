@@ -27,6 +27,8 @@ export interface TrackedImage {
   platforms?: readonly string[];
   /** The immutable tag a promotion of `digest` under `tag` gets (`20-alpine-0123456789ab`). */
   immutableTag(tag: string, digest: string): string;
+  /** Accept a tag moving back upstream (to an earlier or older digest) without holding it (retag-guard.ts). */
+  allowUpstreamRollback?: boolean;
   /** Changes when the gate configuration changes: a rejected digest is then re-validated. */
   gatesFingerprint: string;
   dependents: readonly DependentSpec[];

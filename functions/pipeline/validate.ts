@@ -10,6 +10,7 @@ import type { Gate, GateContext, ImageInspector } from './gate-port';
 import type { Clock, StateStore } from './ports';
 import { digestKey, tagKey, type Approval, type GateResult, type TagState, type Verdict } from './records';
 import { firstSeenAt } from './detect';
+import { diffDigests } from './diff';
 import type { TrackedImage } from './tracked-image';
 
 export interface ValidateJob {
@@ -72,6 +73,7 @@ export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Prom
     at: now.toISOString(),
     attempts,
     ...(outcome === 'pending' ? { nextAttemptAt: new Date(now.getTime() + Math.min(backoff.maxMs, backoff.baseMs * 2 ** (attempts - 1))).toISOString() } : {}),
+    ...(await diffFor(outcome, results, context)),
   };
   await deps.state.put('verdict', key, verdict);
   await deps.state.appendAudit({
@@ -91,6 +93,22 @@ function baselineOf(job: ValidateJob, tagState: TagState | undefined, deps: Vali
   const promoted = tagState?.promoted?.sourceDigest;
   if (!promoted || promoted === job.digest) return {};
   return { baseline: { digest: promoted, source: job.image.source.withTag(job.tag).withDigest(promoted), inspector: deps.inspect({ ...job, digest: promoted }) } };
+}
+
+/**
+ * What changed since the promoted digest (pipeline/diff.ts), kept on verdicts a person looks at
+ * (held by the approval gate, even with nothing promoted) and on approved ones replacing a
+ * promoted digest (the rebuild event carries its brief). A diff that cannot be read is left
+ * out: it informs a decision, it never makes one.
+ */
+async function diffFor(outcome: Verdict['outcome'], results: GateResult[], context: GateContext): Promise<Pick<Verdict, 'diff'>> {
+  const forPerson = outcome === 'pending' && results.some((r) => r.gate === 'approval' && r.outcome === 'pending');
+  if (!forPerson && !(outcome === 'approved' && context.baseline)) return {};
+  try {
+    return { diff: await diffDigests({ from: context.baseline, to: { digest: context.digest, inspector: context.inspector } }) };
+  } catch {
+    return {};
+  }
 }
 
 /** Runs one gate; an error becomes `pending` with its reason. */

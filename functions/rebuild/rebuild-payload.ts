@@ -17,5 +17,23 @@ export function rebuildPayload(event: RebuildEvent): RebuildEvent {
     time: event.time,
   };
   // JSON drops undefined anyway; spelled out so key counts (GitHub's limit of 10) are exact.
-  return event.previousDigest === undefined ? payload : { ...payload, previousDigest: event.previousDigest };
+  return {
+    ...payload,
+    ...(event.previousDigest === undefined ? {} : { previousDigest: event.previousDigest }),
+    ...(event.diff === undefined ? {} : { diff: briefOf(event.diff) }),
+  };
+}
+
+/** The brief's fields by name, as for the event itself. */
+function briefOf(d: NonNullable<RebuildEvent['diff']>): NonNullable<RebuildEvent['diff']> {
+  return {
+    ...(d.from === undefined ? {} : { from: d.from }),
+    to: d.to,
+    platformsAdded: [...d.platformsAdded],
+    platformsRemoved: [...d.platformsRemoved],
+    sizeDelta: d.sizeDelta,
+    layersAdded: d.layersAdded,
+    labels: d.labels.map((l) => ({ field: l.field, ...(l.from === undefined ? {} : { from: l.from }), ...(l.to === undefined ? {} : { to: l.to }) })),
+    ...(d.vulnerabilitiesAdded === undefined ? {} : { vulnerabilitiesAdded: { ...d.vulnerabilitiesAdded } }),
+  };
 }

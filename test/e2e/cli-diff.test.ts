@@ -23,12 +23,13 @@ async function seeded() {
   const v1 = synthImage({ seed: 'diff', platforms: ['linux/amd64'], layers: 2, labels: { [VERSION]: '1.0', keep: 'same' } });
   const v2 = synthImage({ seed: 'diff', platforms: ['linux/amd64', 'linux/arm64'], layers: 3, labels: { [VERSION]: '1.1', keep: 'same' } });
   await pushImage(upstreamRegistry(), repo, ['v1'], v1);
-  const config = ws.writeConfig([`  - source: ${source}`, '    tags: [v1]', `    repository: ${uniqueRepo('base')}`, `    gates: { labels: { ${VERSION}: "^1\\\\.0$" } }`].join('\n'));
+  const targetRepo = uniqueRepo('base');
+  const config = ws.writeConfig([`  - source: ${source}`, '    tags: [v1]', `    repository: ${targetRepo}`, `    gates: { labels: { ${VERSION}: "^1\\\\.0$" } }`].join('\n'));
   expect((await runCli('sync', '--config', config)).code).toBe(0);
   await pushImage(upstreamRegistry(), repo, ['v1'], v2);
   const held = JSON.parse((await runCli('sync', '--config', config, '--json')).stdout).tags[0];
   expect(held).toMatchObject({ status: 'rejected', digest: v2.digest });
-  return { source, config, v1, v2 };
+  return { source, config, v1, v2, targetRepo };
 }
 
 describe('basegate diff', () => {
@@ -74,4 +75,21 @@ describe('basegate diff', () => {
     expect(await runCli('diff', '--config', config, `${source}:v1`, '--from', 'latest')).toMatchObject({ code: 2, stderr: expect.stringContaining('--from expects a digest') });
     expect(await runCli('diff', '--config', config, 'docker.io/library/other:v1')).toMatchObject({ code: 2, stderr: expect.stringContaining('is not tracked') });
   });
+
+  it('a verdict held for approval carries the same summary: basegate status shows it', async () => {
+    const { source, v1, v2, targetRepo } = await seeded();
+    // The approval gate holds the new digest instead of the labels gate rejecting it.
+    const approvalConfig = ws.writeConfig([`  - source: ${source}`, '    tags: [v1]', `    repository: ${targetRepo}`, '    gates: { approval: manual }'].join('\n'));
+    const held = JSON.parse((await runCli('sync', '--config', approvalConfig, '--json')).stdout).tags[0];
+    expect(held).toMatchObject({ status: 'pending', digest: v2.digest });
+    const view = JSON.parse((await runCli('status', '--config', approvalConfig, '--json')).stdout).tags[0];
+    const diff = JSON.parse((await runCli('diff', '--config', approvalConfig, `${source}:v1`, '--json')).stdout);
+    const { image: _image, ...summary } = diff;
+    expect(view.verdict.diff).toEqual(summary);
+    expect(view.verdict.diff).toMatchObject({ from: v1.digest, to: v2.digest, platforms: { added: ['linux/arm64'] } });
+    const text = (await runCli('status', '--config', approvalConfig)).stdout;
+    expect(text).toContain(`    changes: +linux/arm64, 4 new layers, +`);
+    expect(text).toContain(`label ${VERSION}: "1.0" -> "1.1" (basegate diff ${source}:v1 for more)`);
+  });
 });
+

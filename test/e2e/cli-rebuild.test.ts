@@ -63,7 +63,7 @@ const httpHook = (name = 'http-ci', receiver = http) => `{ name: ${name}, webhoo
 const httpsHook = () => `{ name: https-ci, webhook: { url: "${https.url}/hooks/base", secret: "${'${HTTPS_HOOK_SECRET}'}", headers: { X-Team: web } } }`;
 
 /** The body every dependent of a promotion of `digest` must receive. */
-function expectedBody(s: Seeded, digest: string, previousDigest?: string) {
+function expectedBody(s: Seeded, digest: string, previousDigest?: string, diff?: object) {
   const target = targetRegistry().host;
   return {
     event: 'base-image-promoted',
@@ -74,6 +74,7 @@ function expectedBody(s: Seeded, digest: string, previousDigest?: string) {
     immutableTag: `v1-${digest.slice(7, 19)}`,
     time: expect.stringMatching(/^2026-03-01T12:0\d:\d\d\.\d{3}Z$/),
     ...(previousDigest ? { previousDigest } : {}),
+    ...(diff ? { diff } : {}),
   };
 }
 
@@ -124,8 +125,10 @@ describe('basegate sync → webhook dependents', () => {
     https.expectDelivery({ secret: HTTPS_SECRET });
     const third = await sync();
     expect(third).toMatchObject({ code: 0, tag: { status: 'promoted', digest: moved.digest } });
-    expectOneDelivery(http, HTTP_SECRET, expectedBody(s, moved.digest, s.digest));
-    expectOneDelivery(https, HTTPS_SECRET, expectedBody(s, moved.digest, s.digest));
+    // What changed rides along, bounded (pipeline/diff.ts briefDiff): both platforms got two new layers each, same sizes.
+    const diff = { from: s.digest, to: moved.digest, platformsAdded: [], platformsRemoved: [], sizeDelta: 0, layersAdded: 4, labels: [] };
+    expectOneDelivery(http, HTTP_SECRET, expectedBody(s, moved.digest, s.digest, diff));
+    expectOneDelivery(https, HTTPS_SECRET, expectedBody(s, moved.digest, s.digest, diff));
   }, 180_000);
 
   it('an HTTPS receiver whose certificate is not trusted gets nothing; the failure is recorded and does not block the HTTP one', async () => {

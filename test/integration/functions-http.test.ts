@@ -390,6 +390,35 @@ describe.each([
   });
 });
 
+describe('retag holds and what a person sees (issue #17)', () => {
+  it('a tag moved back is listed under pendingApprovals with its diff and scan summary; a decision is kept per hold, first one wins', async () => {
+    const D0 = `sha256:${'d0'.repeat(32)}`;
+    const D2 = `sha256:${'d2'.repeat(32)}`;
+    const summary = { format: 'trivy', from: 'command', counts: { critical: 0, high: 1, medium: 0, low: 0, negligible: 0, unknown: 0 }, baseline: { digest: D0, counts: { critical: 0, high: 0, medium: 0, low: 0, negligible: 0, unknown: 0 } }, added: [{ id: 'CVE-2026-2003', package: 'libxml2', severity: 'high' }], addedTotal: 1, addedCounts: { critical: 0, high: 1, medium: 0, low: 0, negligible: 0, unknown: 0 }, fixed: [], fixedTotal: 0, ignored: 0 };
+    const diff = { from: D0, to: D2, platforms: { added: [], removed: [], kept: ['linux/amd64'] }, perPlatform: [] };
+    const approved: Verdict = { imageId: ACI, digest: D2, outcome: 'approved', gates: [{ gate: 'vulnerabilities', outcome: 'pass', reasons: [], detail: { summary } }], fingerprint: 'f', at: '2026-03-01T11:00:00.000Z', attempts: 1, diff };
+    const hold = { digest: D2, reason: `moved back to an earlier digest: ${D2} was seen under v2 before the promoted ${D0}`, since: '2026-03-01T11:30:00.000Z' };
+    const tag: TagState = { imageId: ACI, source: 'demo.azurecr.io/aci-helloworld:v2', tag: 'v2', target: '127.0.0.1:1/aci-helloworld', seenDigest: D2, status: 'pending', reason: hold.reason, hold, promoted: { sourceDigest: D0, targetDigest: D0, immutableTag: 'v2-d0d0d0d0d0d0', at: '2026-03-01T10:00:00.000Z' } };
+    await h.state.put('verdict', digestKey(ACI, D2), approved);
+    await h.state.put('tag', tagKey(ACI, 'v2'), tag);
+    const id = digestKey(ACI, D2);
+
+    const before = await call(status, request('GET', 'status'), h);
+    expect(before.body.pendingApprovals).toContainEqual({ id, imageId: ACI, digest: D2, since: hold.since, waitingFor: [hold.reason], hold: { tag: 'v2' }, decision: null, vulnerabilities: summary, diff });
+    expect(before.body.tags).toContainEqual({ ...tag, vulnerabilities: summary });
+
+    const alice: Caller = { kind: 'principal', principal: { objectId: '11111111-2222-3333-4444-555555555555', name: 'alice@contoso.com', roles: ['basegate.approver'], audiences: [] } };
+    const decide = (decision: string) => call(approvalDecision, request('POST', `approvals/${encodeURIComponent(id)}`, { body: `{"decision": "${decision}"}`, params: { id: encodeURIComponent(id) } }), h, alice);
+    expect((await decide('approve')).status).toBe(200);
+    // Recorded for this hold, not as the approval gate's decision on the digest.
+    expect(await h.state.get('approval', id)).toBeUndefined();
+    expect((await h.state.get<Approval>('approval', `${id}|hold|v2|${hold.since}`))?.value).toMatchObject({ decision: 'approved', by: 'alice@contoso.com' });
+    expect(await decide('reject')).toMatchObject({ status: 409, body: { code: 'APPROVAL_ALREADY_DECIDED' } });
+    const after = await call(status, request('GET', 'status'), h);
+    expect(after.body.pendingApprovals.find((p: { id: string }) => p.id === id).decision).toMatchObject({ decision: 'approved' });
+  });
+});
+
 describe('POST /api/images/{image}/check', () => {
   const check = (image: string, query = '') => request('POST', `images/${encodeURIComponent(image)}/check${query}`, { params: { image: encodeURIComponent(image) } });
 

@@ -3,7 +3,7 @@ import type { RebuildRecord, TagState, Verdict } from '../../pipeline/records';
 import { digestKey } from '../../pipeline/records';
 import { heldBecause } from '../../pipeline/validate';
 import { vulnerabilitySummaryOf, type VulnerabilitySummary } from '../../pipeline/vulnerability-summary';
-import { vulnerabilityLines } from '../format-diff';
+import { diffLine, vulnerabilityLines } from '../format-diff';
 import { parseCommand, requireConfig } from '../args';
 import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
@@ -17,7 +17,9 @@ export interface TagStatusView {
   checkedAt?: string;
   promoted?: TagState['promoted'];
   reason?: string;
-  verdict?: Pick<Verdict, 'outcome' | 'at' | 'gates'>;
+  /** The tag moved back upstream and waits for a person (basegate approve releases it). */
+  hold?: TagState['hold'];
+  verdict?: Pick<Verdict, 'outcome' | 'at' | 'gates' | 'diff'>;
   /** The seen digest's scan summary, when the vulnerabilities gate judged it. */
   vulnerabilities?: VulnerabilitySummary;
   rebuilds: Array<Pick<RebuildRecord, 'dependent' | 'status' | 'runId' | 'lastError' | 'at' | 'targetDigest'>>;
@@ -40,8 +42,9 @@ export async function runStatus(argv: string[], out: Output): Promise<number> {
         seenDigest: t.seenDigest,
         checkedAt: t.checkedAt,
         promoted: t.promoted,
+        ...(t.hold ? { hold: t.hold } : {}),
         reason: t.reason ?? (verdict && verdict.outcome !== 'approved' ? heldBecause(verdict) : undefined),
-        verdict: verdict && { outcome: verdict.outcome, at: verdict.at, gates: verdict.gates },
+        verdict: verdict && { outcome: verdict.outcome, at: verdict.at, gates: verdict.gates, ...(verdict.diff ? { diff: verdict.diff } : {}) },
         vulnerabilities: vulnerabilitySummaryOf(verdict),
         rebuilds: [...last.values()].map(({ dependent, status, runId, lastError, at, targetDigest }) => ({ dependent, status, runId, lastError, at, targetDigest })),
       };
@@ -53,6 +56,7 @@ export async function runStatus(argv: string[], out: Output): Promise<number> {
         out.result(`${v.source}  ${v.status}  seen ${shortDigest(v.seenDigest)}  promoted ${shortDigest(v.promoted?.sourceDigest)}${v.promoted ? ` as ${v.promoted.immutableTag}` : ''}`);
         if (v.reason) out.result(`    held: ${v.reason}`);
         if (v.vulnerabilities) for (const line of vulnerabilityLines(v.vulnerabilities)) out.result(`    ${line.trimStart()}`);
+        if (v.verdict?.diff && v.status !== 'promoted') out.result(`    changes: ${diffLine(v.verdict.diff)} (basegate diff ${v.source} for more)`);
         for (const r of v.rebuilds) out.result(`    rebuild ${r.dependent}: ${r.status}${r.runId ? ` run ${r.runId}` : ''}${r.lastError ? ` (${r.lastError})` : ''}`);
       }
     }

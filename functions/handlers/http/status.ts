@@ -6,7 +6,7 @@
  * refuse embedded credentials, and neither the config nor the settings are included.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { awaitsApproval } from '../../pipeline/approval-decision';
+import { awaitsApproval, holdDecisionKey } from '../../pipeline/approval-decision';
 import type { PoisonRecord } from '../../pipeline/poison-record';
 import { digestKey, type Approval, type TagState, type Verdict } from '../../pipeline/records';
 import { vulnerabilitySummaryOf } from '../../pipeline/vulnerability-summary';
@@ -27,8 +27,9 @@ export async function status(_request: HttpRequest, context: InvocationContext, 
       runtime.state.listAudit({ limit: RECENT.audit }),
     ]);
     const decided = new Map(approvals.map((a) => [a.key, a.value]));
+    const verdictOf = new Map(verdicts.map((v) => [v.key, v.value]));
     // `decision`: a person decided and the re-validation that acts on it has not run yet.
-    const pendingApprovals = verdicts
+    const gateHeld = verdicts
       .filter((v) => awaitsApproval(v.value))
       .map(({ key, value }) => ({
         id: key,
@@ -38,8 +39,27 @@ export async function status(_request: HttpRequest, context: InvocationContext, 
         waitingFor: value.gates.filter((g) => g.outcome === 'pending').flatMap((g) => g.reasons),
         decision: decided.get(key) ?? null,
         ...withSummary(vulnerabilitySummaryOf(value)),
+        ...(value.diff ? { diff: value.diff } : {}),
       }));
-    const verdictOf = new Map(verdicts.map((v) => [v.key, v.value]));
+    // Tags that moved back upstream (retag-guard.ts), decided by the same id.
+    const retagHeld = tags
+      .filter((t) => t.value.hold)
+      .map(({ value: t }) => {
+        const hold = t.hold!;
+        const verdict = verdictOf.get(digestKey(t.imageId, hold.digest));
+        return {
+          id: digestKey(t.imageId, hold.digest),
+          imageId: t.imageId,
+          digest: hold.digest,
+          since: hold.since,
+          waitingFor: [hold.reason],
+          hold: { tag: t.tag },
+          decision: decided.get(holdDecisionKey(t.imageId, t.tag, hold.digest, hold.since)) ?? null,
+          ...withSummary(vulnerabilitySummaryOf(verdict)),
+          ...(verdict?.diff ? { diff: verdict.diff } : {}),
+        };
+      });
+    const pendingApprovals = [...gateHeld, ...retagHeld];
     // Records carry the message's hash, never its text.
     const recentPoison = [...poison].sort((a, b) => String(b.value.at).localeCompare(String(a.value.at))).slice(0, RECENT.poison).map(({ key, value }) => ({ key, ...value }));
     return jsonResponse(200, {
