@@ -18,6 +18,8 @@ import { registerFunctions } from './handlers/register-functions';
 import { registryTelemetry } from './handlers/telemetry-scope';
 
 const startup = loadAzureStartup(process.env);
+// Deprecated settings still in use: said once per instance start, in the host log.
+for (const warning of startup.settings.warnings) console.warn(`basegate: ${warning}`);
 // Loaded on first use (see above); a `require` so that the compiled CommonJS resolves it like every other module.
 const runtime = lazyRuntime(async () => (require('./azure/compose-azure') as typeof ComposeAzure).composeAzure(startup, { onRegistryEvent: registryTelemetry() }));
 

@@ -6,7 +6,7 @@
 //     -poison queues, tables basegateState and basegateAudit;
 //   - Log Analytics + Application Insights (Entra ID ingestion only), diagnostic settings;
 //   - one user-assigned managed identity the app uses for everything;
-//   - a Key Vault (RBAC mode) for the Docker Hub token and the webhook secret: the template only
+//   - a Key Vault (RBAC mode) for the Docker Hub token and the webhook secrets: the template only
 //     names the secrets, their values are put in by the operator (README.md, "Deploy to Azure");
 //   - the base-image registry, unless an existing one is given (existingBaseRegistryId);
 //   - optionally the validation ACR Task and an Event Grid subscription for the base registry.
@@ -234,7 +234,7 @@ module functionApp 'modules/function-app.bicep' = {
     keyVaultUri: keyVault.outputs.vaultUri
     dockerHubUsername: dockerHubUsername
     dockerHubTokenSecretName: keyVault.outputs.dockerHubTokenSecretName
-    webhookSecretName: keyVault.outputs.webhookSecretName
+    webhookSecretNames: keyVault.outputs.webhookSecretNames
     baseRegistryId: baseRegistryAccess.outputs.registryId
     baseRegistryLoginServer: baseRegistryAccess.outputs.loginServer
     appRegistryIds: join(appRegistryIdList, ',')

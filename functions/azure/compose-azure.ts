@@ -9,9 +9,11 @@
  *    and none of this file, which app.ts loads on first use (cold start, issue #20).
  * 2. {@link composeAzure}, once per instance on first use: Table Storage state, Storage queues
  *    (identity-based in Azure, a connection string for Azurite), the registry client, ARM import
- *    when `target.acr` is set (else the OCI copy), gates and rebuild triggers. Key Vault secrets
- *    are read here, which needs the network, hence async.
+ *    when `target.acr` is set (else the OCI copy), gates and rebuild triggers. Registry secrets
+ *    are read here, which needs the network, hence async; webhook secrets are read when a
+ *    delivery needs them (webhook-secrets.ts).
  */
+import type { Dispatcher } from 'undici';
 import type { AppSettings } from '../config/app-settings';
 import type { Config } from '../config/config';
 import type { ConfiguredImage } from '../config/tracked-images';
@@ -23,6 +25,7 @@ import type { RegistryClientOptions } from '../oci/registry/options';
 import { RemoteRegistry } from '../oci/registry/remote-registry';
 import { newMessage } from '../pipeline/messages';
 import { systemClock, type Clock, type Promoter, type StateStore } from '../pipeline/ports';
+import type { WebhookSecretSource } from '../webhooks/webhook-secret-settings';
 import type { StageRuntime } from '../pipeline/stage-runtime';
 import { createRebuildTrigger } from '../rebuild/create-rebuild-trigger';
 import type { RebuildTrigger } from '../rebuild/rebuild-trigger';
@@ -38,7 +41,9 @@ import { createQueueService, QueueClients, type QueueNames } from './queue-clien
 import type { MessageEncoding } from './queue-encoding';
 import { StoragePoisonQueues } from './queue-poison';
 import { StorageQueueSender } from './queue-sender';
+import type { KeyVaultSecretOptions } from './key-vault-secret';
 import { createSecretResolver, type ResolveSecret } from './secret-resolver';
+import { createWebhookSecrets } from './webhook-secrets';
 import { TableStateStore } from './table-state-store';
 
 import type { AzureStartup } from './azure-startup';
@@ -57,6 +62,8 @@ export interface ComposeAzureOptions {
   /** Registry client events (throttling feeds the `throttled` metric). */
   onRegistryEvent?: RegistryEventListener;
   clock?: Clock;
+  /** How Key Vault is reached (a private CA: the tests' loopback Key Vault fake). */
+  keyVaultDispatcher?: Dispatcher;
 }
 
 /** The composed app: the queue stages' runtime plus what the HTTP routes need. */
@@ -66,10 +73,10 @@ export interface AzureRuntime extends StageRuntime {
   clock: Clock;
   /** The poison queues with replay (the CLI's `replay-poison` uses the same adapter). */
   poison: StoragePoisonQueues;
-  /** Sends a detect request for one tracked image (every tracked tag when `tag` is undefined). */
-  requestCheck(request: { imageId: string; tag?: string; reason: string; correlationId: string }): Promise<void>;
-  /** The shared webhook secret from Key Vault (BASEGATE_WEBHOOK_SECRET_URI), read at composition; undefined when not configured. */
-  webhookSecret: string | undefined;
+  /** Sends a detect request for one tracked image (every tracked tag when `tag` is undefined), invisible for `delaySeconds` when given. */
+  requestCheck(request: { imageId: string; tag?: string; reason: string; correlationId: string; delaySeconds?: number }): Promise<void>;
+  /** Each sender's webhook secrets from Key Vault, read when a delivery needs them (azure/webhook-secrets.ts). */
+  webhookSecret: WebhookSecretSource;
   close(): Promise<void>;
 }
 
@@ -80,7 +87,8 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
   let credential: TokenCredential | undefined = options.credential;
   // Built on first need: a local run over Azurite and public registries never asks Azure for a token.
   const lazyCredential = () => (credential ??= createAzureCredential({ managedIdentityClientId: settings.clientId }));
-  const resolveSecret: ResolveSecret = createSecretResolver({ env: { ...startup.env }, keyVault: { credential: { getToken: (scopes, o) => lazyCredential().getToken(scopes, o) } } });
+  const keyVault: KeyVaultSecretOptions = { credential: { getToken: (scopes, o) => lazyCredential().getToken(scopes, o) }, dispatcher: options.keyVaultDispatcher };
+  const resolveSecret: ResolveSecret = createSecretResolver({ env: { ...startup.env }, keyVault });
 
   const registry = new RemoteRegistry(azureRegistryOptions(config, settings, resolveSecret, lazyCredential, { ...options.registryOptions, onEvent: options.onRegistryEvent ?? options.registryOptions?.onEvent }));
   const storage = settings.storage;
@@ -98,7 +106,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
 
   const byId = new Map(images.map((i) => [i.id, i]));
   const triggers = buildTriggers(images, arm, resolveSecret);
-  const webhookSecret = settings.webhookSecretUri ? await resolveSecret({ keyVaultSecret: settings.webhookSecretUri }) : undefined;
+  const webhookSecret = createWebhookSecrets(settings.webhookSecretUris, resolveSecret, keyVault, () => clock.now());
   const deps = {
     registry,
     state,
@@ -118,7 +126,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
     poison,
     webhookSecret,
     // Through runtime.queue, so that a decorated queue (telemetry, tests) sees detect requests too.
-    requestCheck: (r) => runtime.queue.send(newMessage('detect', { imageId: r.imageId, tag: r.tag, reason: r.reason, correlationId: r.correlationId })),
+    requestCheck: (r) => runtime.queue.send(newMessage('detect', { imageId: r.imageId, tag: r.tag, reason: r.reason, correlationId: r.correlationId }), r.delaySeconds === undefined ? {} : { delaySeconds: r.delaySeconds }),
     close: async () => {
       await Promise.all([...triggers.values()].map((t) => t.close?.()));
       await state.close();

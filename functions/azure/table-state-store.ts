@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import type { TokenCredential } from '@azure/core-auth';
 import { odata, TableClient, type TableEntity, type TableEntityResult } from '@azure/data-tables';
 import { BasegateError } from '../errors';
-import type { AuditRecord, PutOptions, StateKind, StateStore, Versioned } from '../pipeline/ports';
+import type { AuditRecord, ListRange, PutOptions, StateKind, StateStore, Versioned } from '../pipeline/ports';
 import { checkPutOptions, chunkJson, MAX_CHUNKS, serializeStateValue, stateConflict } from '../state/state-value';
 import { TABLES } from './names';
 import { storageError, storageStatus } from './storage-error';
@@ -116,12 +116,22 @@ export class TableStateStore implements StateStore {
     }
   }
 
-  async list<T>(kind: StateKind): Promise<Array<Versioned<T> & { key: string }>> {
+  async list<T>(kind: StateKind, range: ListRange = {}): Promise<Array<Versioned<T> & { key: string }>> {
     await this.ready();
     const out: Array<Versioned<T> & { key: string }> = [];
+    // A range is a RowKey range in the kind's partition: the service reads only the entities in it.
+    let filter = odata`PartitionKey eq ${kind}`;
+    if (range.from !== undefined) filter += ` and ${odata`RowKey ge ${encodeTableKey(range.from)}`}`;
+    if (range.before !== undefined) filter += ` and ${odata`RowKey lt ${encodeTableKey(range.before)}`}`;
+    const limit = range.limit ?? Infinity;
     try {
-      for await (const entity of this.clients.state.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${kind}` } })) {
-        out.push({ key: String(entity.key), value: readValue<T>(entity), etag: entity.etag });
+      // Pages come in RowKey order; a page may be short while more follow, so read on until the limit.
+      for await (const page of this.clients.state.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(1000, limit) })) {
+        for (const entity of page) {
+          if (out.length >= limit) break;
+          out.push({ key: String(entity.key), value: readValue<T>(entity), etag: entity.etag });
+        }
+        if (out.length >= limit) break;
       }
     } catch (err) {
       throw storageError(err, 'STATE_UNAVAILABLE', `listing ${kind}`);

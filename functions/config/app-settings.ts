@@ -32,6 +32,10 @@ export const APP_SETTINGS = {
   keyVaultUri: 'BASEGATE_KEYVAULT_URI',
   dockerHubUsername: 'BASEGATE_DOCKERHUB_USERNAME',
   dockerHubTokenSecretUri: 'BASEGATE_DOCKERHUB_TOKEN_SECRET_URI',
+  dockerHubWebhookSecretUri: 'BASEGATE_DOCKERHUB_WEBHOOK_SECRET_URI',
+  acrWebhookSecretUri: 'BASEGATE_ACR_WEBHOOK_SECRET_URI',
+  genericWebhookSecretUri: 'BASEGATE_GENERIC_WEBHOOK_SECRET_URI',
+  /** @deprecated one secret for every sender; use the per-sender settings above (read for Docker Hub and ACR only). */
   webhookSecretUri: 'BASEGATE_WEBHOOK_SECRET_URI',
   baseRegistryId: 'BASEGATE_BASE_REGISTRY_ID',
   baseRegistryLoginServer: 'BASEGATE_BASE_REGISTRY_LOGIN_SERVER',
@@ -79,8 +83,14 @@ export interface AppSettings {
   keyVaultUri: string | undefined;
   /** Docker Hub account for authenticated pulls; the token is read from Key Vault by URI. */
   dockerHub: { username: string; tokenSecretUri: string } | undefined;
-  /** Key Vault secret URI of the shared secret that signed webhooks are checked against. */
-  webhookSecretUri: string | undefined;
+  /**
+   * Key Vault secret URI of each sender's webhook secret (issue #15: one per sender, so that the
+   * secret Docker Hub carries in its URL cannot sign a generic delivery). The deprecated shared
+   * BASEGATE_WEBHOOK_SECRET_URI still stands in for Docker Hub and ACR, never for generic.
+   */
+  webhookSecretUris: { dockerhub?: string; acr?: string; generic?: string };
+  /** Deprecated settings in use, each with what to set instead: logged once at start-up. */
+  warnings: string[];
   /** The base-image registry basegate promotes into. */
   baseRegistry: { resourceId: string; loginServer: string } | undefined;
   /** ARM ids of application registries basegate may schedule ACR Task runs in. */
@@ -171,6 +181,9 @@ const fieldSchemas = {
   [N.keyVaultUri]: plainUrl(false),
   [N.dockerHubUsername]: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,254}$/i, 'expected a Docker Hub user or organisation name'),
   [N.dockerHubTokenSecretUri]: secretUri,
+  [N.dockerHubWebhookSecretUri]: secretUri,
+  [N.acrWebhookSecretUri]: secretUri,
+  [N.genericWebhookSecretUri]: secretUri,
   [N.webhookSecretUri]: secretUri,
   [N.baseRegistryId]: registryId,
   [N.baseRegistryLoginServer]: z
@@ -211,7 +224,7 @@ function combine(s: ParsedSettings, options: ReadAppSettingsOptions, problems: s
   }
 
   const keyVaultUri = s[N.keyVaultUri];
-  for (const name of [N.dockerHubTokenSecretUri, N.webhookSecretUri] as const) {
+  for (const name of [N.dockerHubTokenSecretUri, N.dockerHubWebhookSecretUri, N.acrWebhookSecretUri, N.genericWebhookSecretUri, N.webhookSecretUri] as const) {
     const uri = s[name];
     if (uri !== undefined && keyVaultUri !== undefined && new URL(uri).origin !== new URL(keyVaultUri).origin) {
       problems.push(`${name}: points outside ${N.keyVaultUri}; basegate's identity reads secrets from its own vault only`);
@@ -230,6 +243,17 @@ function combine(s: ParsedSettings, options: ReadAppSettingsOptions, problems: s
     problems.push(`${registryResourceId === undefined ? N.baseRegistryId : N.baseRegistryLoginServer}: missing; the base registry's id and login server go together`);
   }
 
+  const shared = s[N.webhookSecretUri];
+  const warnings: string[] = [];
+  if (shared !== undefined) {
+    const standsIn = [[N.dockerHubWebhookSecretUri, 'Docker Hub'], [N.acrWebhookSecretUri, 'ACR']].filter(([name]) => s[name as AppSettingName] === undefined).map(([, who]) => who);
+    warnings.push(
+      `${N.webhookSecretUri} is deprecated: one secret for every sender lets whoever reads Docker Hub's webhook URL sign generic deliveries. ` +
+        `Set ${N.dockerHubWebhookSecretUri}, ${N.acrWebhookSecretUri} and ${N.genericWebhookSecretUri} to a secret each; ` +
+        (standsIn.length > 0 ? `until then it still checks ${standsIn.join(' and ')} deliveries, and never generic ones.` : 'it is no longer read.'),
+    );
+  }
+
   const appRoot = options.appRoot ?? findAppRoot(__dirname);
   return {
     configPath: path.resolve(appRoot, s[N.configPath] ?? APP_SETTING_DEFAULTS.configPath),
@@ -239,7 +263,12 @@ function combine(s: ParsedSettings, options: ReadAppSettingsOptions, problems: s
     clientId: s[N.clientId],
     keyVaultUri,
     dockerHub: username !== undefined && tokenUri !== undefined ? { username, tokenSecretUri: tokenUri } : undefined,
-    webhookSecretUri: s[N.webhookSecretUri],
+    webhookSecretUris: {
+      dockerhub: s[N.dockerHubWebhookSecretUri] ?? shared,
+      acr: s[N.acrWebhookSecretUri] ?? shared,
+      generic: s[N.genericWebhookSecretUri],
+    },
+    warnings,
     baseRegistry: registryResourceId !== undefined && loginServer !== undefined ? { resourceId: registryResourceId, loginServer } : undefined,
     appRegistryIds: s[N.appRegistryIds] ?? [],
     apiClientId: s[N.apiClientId],

@@ -6,6 +6,7 @@
 import type { ImageRef } from '../oci/reference';
 import type { TagPolicy } from './tag-policy';
 import type { SafeRegex } from './safe-regex';
+import type { WebhooksConfig } from './resolve-webhooks';
 import type { SignatureGateConfig } from './signature-config';
 import type { VulnerabilitiesGateConfig } from './vulnerabilities-config';
 
@@ -153,6 +154,8 @@ export interface Config {
   registries: Record<string, RegistryConfig>;
   target: TargetConfig;
   images: ImageConfig[];
+  /** How inbound webhooks may ask for detects (the Functions app; config/resolve-webhooks.ts). */
+  webhooks: WebhooksConfig;
   /** Hash of the document as written (before `${VAR}` interpolation): changes when the file's meaning changes. */
   hash: string;
 }

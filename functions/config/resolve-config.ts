@@ -13,6 +13,7 @@ import { formatPath } from './config-path';
 import { checkImmutableTagTemplate, DEFAULT_IMMUTABLE_TAG } from './immutable-tag';
 import { mergeGates } from './merge-gates';
 import { registryName, resolveDependents } from './resolve-dependents';
+import { resolveWebhooks } from './resolve-webhooks';
 import type { ConfigDocument, ImageDocument, TargetDocument } from './schema';
 import type { ConfigIssue } from './schema-issues';
 
@@ -45,7 +46,7 @@ export function resolveConfig(doc: ConfigDocument, file: string, hash: string, i
     ids.set(resolved.id, index);
     images.push(resolved);
   });
-  return { file, dir, registries, target, images, hash };
+  return { file, dir, registries, target, images, webhooks: resolveWebhooks(doc.webhooks), hash };
 }
 
 function resolveRegistries(listed: NonNullable<ConfigDocument['registries']>, issues: ConfigIssue[]): Record<string, RegistryConfig> {

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { dependentSchema } from './dependent-schema';
 import { gatesSchema } from './gate-schema';
+import { webhooksSchema } from './webhooks-schema';
 import { hostField, httpsUrlField, platformField, regexField, registryResourceIdField, semverRangeField, tagField, text } from './schema-fields';
 
 /** How to reach one registry host. */
@@ -78,6 +79,7 @@ export const configSchema = z.strictObject({
       dependents: z.array(dependentSchema).optional(),
     })
     .optional(),
+  webhooks: webhooksSchema.optional(),
 });
 
 /** basegate.yaml after schema validation (durations and sizes as numbers, regexes compiled). */

@@ -1,19 +1,22 @@
 /**
  * The HTTP routes' view of the composed app (contract with functions/handlers/http/). Webhook
- * secrets are never app settings (app-settings.ts): the one shared secret in Key Vault
- * (BASEGATE_WEBHOOK_SECRET_URI) checks every sender that supports a secret.
+ * secrets are never app settings (app-settings.ts): each sender's secret is read from Key Vault
+ * when a delivery needs it (azure/webhook-secrets.ts).
  */
 import type { AzureRuntime } from '../azure/compose-azure';
+import { senderRegistries } from '../webhooks/sender-registries';
 import type { HttpRuntime } from './http/register-http-routes';
 
 /** The HttpRuntime over the composed Azure runtime. */
 export function httpRuntimeOf(runtime: AzureRuntime): HttpRuntime {
-  const secret = runtime.webhookSecret;
+  const { images, config } = runtime.startup;
   return {
-    images: runtime.startup.images,
+    images,
     state: runtime.state,
     clock: runtime.clock,
     requestCheck: (request) => runtime.requestCheck(request),
-    webhookSecrets: { generic: secret, acr: secret, dockerhub: secret },
+    webhookSecret: runtime.webhookSecret,
+    webhooks: config.webhooks,
+    senderRegistries: senderRegistries(images, config.webhooks),
   };
 }

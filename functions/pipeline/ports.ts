@@ -12,8 +12,24 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** Kinds of records the state holds, one namespace (table partition) each; `delivery`: inbound webhook deliveries seen (replay refusal). */
-export type StateKind = 'tag' | 'verdict' | 'promotion' | 'rebuild' | 'approval' | 'poison' | 'delivery';
+/**
+ * Kinds of records the state holds, one namespace (table partition) each; `delivery`: inbound
+ * webhook deliveries seen (replay refusal); `detect-window`: detect requests coalesced per
+ * (image, tag) (pipeline/detect-coalescing.ts).
+ */
+export type StateKind = 'tag' | 'verdict' | 'promotion' | 'rebuild' | 'approval' | 'poison' | 'delivery' | 'detect-window';
+
+/**
+ * A key range of {@link StateStore.list}: keys `from <= key < before`, ascending, at most `limit`.
+ * Ranges are meant for keys that start with a fixed-width prefix of `A-Z a-z 0-9 . _ - ~` (such as
+ * a zero-padded time bucket): Table Storage orders keys by their encoded form, which equals the
+ * plain order for those characters.
+ */
+export interface ListRange {
+  from?: string;
+  before?: string;
+  limit?: number;
+}
 
 /** A value with the opaque version it was read at (optimistic concurrency). */
 export interface Versioned<T> {
@@ -50,7 +66,8 @@ export interface StateStore {
   /** Writes a record and returns its new etag; honours {@link PutOptions}. */
   put<T>(kind: StateKind, key: string, value: T, options?: PutOptions): Promise<string>;
   delete(kind: StateKind, key: string): Promise<void>;
-  list<T>(kind: StateKind): Promise<Array<Versioned<T> & { key: string }>>;
+  /** Records of one kind sorted by key; with a range, only those in it (see {@link ListRange}), so a caller need not read a whole kind. */
+  list<T>(kind: StateKind, range?: ListRange): Promise<Array<Versioned<T> & { key: string }>>;
   appendAudit(record: AuditRecord): Promise<void>;
   /** Audit records, oldest first; only those of `subject` when given; with `limit`, the newest `limit` of them. */
   listAudit(options?: { subject?: string; limit?: number }): Promise<AuditRecord[]>;

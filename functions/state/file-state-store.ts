@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { BasegateError } from '../errors';
-import type { AuditRecord, PutOptions, StateKind, StateStore, Versioned } from '../pipeline/ports';
+import type { AuditRecord, ListRange, PutOptions, StateKind, StateStore, Versioned } from '../pipeline/ports';
 import { FileLock } from './file-lock';
 import { JsonlAuditLog } from './jsonl-audit-log';
 import { STATE_FILE_VERSION, stateFileSchema } from './state-file-schema';
@@ -137,10 +137,11 @@ export class FileStateStore implements StateStore {
     await this.persist();
   }
 
-  async list<T>(kind: StateKind): Promise<Array<Versioned<T> & { key: string }>> {
+  async list<T>(kind: StateKind, range: ListRange = {}): Promise<Array<Versioned<T> & { key: string }>> {
     await this.ready();
     const table = this.records.get(kind) ?? new Map<string, Entry>();
-    return [...table.keys()].sort().map((key) => {
+    const keys = [...table.keys()].sort().filter((k) => (range.from === undefined || k >= range.from) && (range.before === undefined || k < range.before));
+    return keys.slice(0, range.limit ?? keys.length).map((key) => {
       const entry = table.get(key)!;
       return { key, value: JSON.parse(entry.json) as T, etag: entry.etag };
     });

@@ -15,10 +15,10 @@ export const ACR_EXPECTED = 'an ACR webhook event ({"action": "push", "target": 
 export function parseAcrEvent(json: unknown): WebhookDelivery {
   const event = checkPayload(acrEventSchema, json, ACR_EXPECTED);
   if (event.action !== 'push') return { pushes: [], ignored: [{ event: `acr ${event.action}`, reason: 'only push events trigger a detect' }] };
-  return { pushes: [acrPush('acr', checkPayload(acrPushSchema, json, ACR_EXPECTED))], ignored: [] };
+  return { pushes: [acrPush('acr', checkPayload(acrPushSchema, json, ACR_EXPECTED), event.id)], ignored: [] };
 }
 
-/** A push event from an ACR push body (webhook body, or Event Grid ImagePushed `data`). */
-export function acrPush(sender: PushEvent['sender'], push: z.output<typeof acrPushSchema>): PushEvent {
-  return { sender, registry: push.request.host, repository: push.target.repository, tag: push.target.tag, digest: push.target.digest };
+/** A push event from an ACR push body (webhook body, or Event Grid ImagePushed `data`); `deliveryId` is the event's id. */
+export function acrPush(sender: PushEvent['sender'], push: z.output<typeof acrPushSchema>, deliveryId: string | undefined): PushEvent {
+  return { sender, registry: push.request.host, repository: push.target.repository, tag: push.target.tag, digest: push.target.digest, deliveryId };
 }

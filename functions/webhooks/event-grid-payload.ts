@@ -27,6 +27,8 @@ export type EventGridDelivery = { kind: 'validation'; validationCode: string } |
 
 interface Envelope {
   id: string;
+  /** The event's publisher (`topic` / CloudEvents `source`): an event id is unique per publisher. */
+  source: string | undefined;
   type: string;
   data: unknown;
 }
@@ -49,7 +51,7 @@ export function parseEventGridDelivery(json: unknown): EventGridDelivery {
       ignored.push({ event: `eventgrid ${e.type} ${e.id}`, reason: `only ${IMAGE_PUSHED} triggers a detect` });
       continue;
     }
-    pushes.push(acrPush('eventgrid', checkPayload(acrPushSchema, e.data, `${IMAGE_PUSHED} data of event [${i}] (ACR push: target.repository, target.tag, request.host)`)));
+    pushes.push(acrPush('eventgrid', checkPayload(acrPushSchema, e.data, `${IMAGE_PUSHED} data of event [${i}] (ACR push: target.repository, target.tag, request.host)`), `${e.source ?? ''}|${e.id}`));
   }
   return { kind: 'events', pushes, ignored };
 }
@@ -58,8 +60,8 @@ export function parseEventGridDelivery(json: unknown): EventGridDelivery {
 function envelope(item: unknown, where: string): Envelope {
   if (item !== null && typeof item === 'object' && 'specversion' in item) {
     const e = checkPayload(cloudEventSchema, item, `a CloudEvents 1.0 ${where}`);
-    return { id: e.id, type: e.type, data: e.data };
+    return { id: e.id, source: e.source, type: e.type, data: e.data };
   }
   const e = checkPayload(eventGridEventSchema, item, `an Event Grid ${where} ({"id", "eventType", "data"})`);
-  return { id: e.id, type: e.eventType, data: e.data };
+  return { id: e.id, source: e.topic, type: e.eventType, data: e.data };
 }

@@ -16,6 +16,8 @@ export interface PushEvent {
   digest?: string;
   /** The sender asks for every tracked tag of the image (a generic delivery without a tag). */
   wholeImage?: boolean;
+  /** The sender's id of the delivery or event this push came in, when it gives one: duplicates are dropped by it (delivery-ledger.ts). */
+  deliveryId?: string;
 }
 
 /** An event in a delivery that basegate deliberately does nothing with, and why. */

@@ -15,7 +15,7 @@ const digest = z.string().min(1).max(200);
  * one kind of event, a push; no signature, no event type. `callback_url` is never fetched.
  */
 export const dockerHubPushSchema = z.object({
-  push_data: z.object({ tag }),
+  push_data: z.object({ tag, pushed_at: z.number().optional() }),
   repository: z.object({ repo_name: repository }),
   callback_url: z.string().max(2048).optional(),
 });
@@ -36,6 +36,7 @@ export const acrEventSchema = z.object({ id: z.string().max(200).optional(), act
 /** One event in the Event Grid schema (https://learn.microsoft.com/azure/event-grid/event-schema). */
 export const eventGridEventSchema = z.object({
   id: z.string().max(200),
+  topic: z.string().max(1024).optional(),
   eventType: z.string().max(200),
   subject: z.string().max(1024).optional(),
   data: z.unknown(),

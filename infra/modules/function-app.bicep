@@ -24,7 +24,8 @@ param poisonSchedule string
 param keyVaultUri string
 param dockerHubUsername string
 param dockerHubTokenSecretName string
-param webhookSecretName string
+@description('Key Vault secret name of each sender\'s webhook secret: { dockerhub, acr, generic }.')
+param webhookSecretNames object
 param baseRegistryId string
 param baseRegistryLoginServer string
 @description('Comma-separated ARM ids of application registries.')
@@ -64,7 +65,13 @@ var appSettings = {
   BASEGATE_KEYVAULT_URI: keyVaultUri
   BASEGATE_DOCKERHUB_USERNAME: dockerHubUsername
   BASEGATE_DOCKERHUB_TOKEN_SECRET_URI: empty(dockerHubUsername) ? '' : '${keyVaultUri}secrets/${dockerHubTokenSecretName}'
-  BASEGATE_WEBHOOK_SECRET_URI: '${keyVaultUri}secrets/${webhookSecretName}'
+  BASEGATE_DOCKERHUB_WEBHOOK_SECRET_URI: '${keyVaultUri}secrets/${webhookSecretNames.dockerhub}'
+  BASEGATE_ACR_WEBHOOK_SECRET_URI: '${keyVaultUri}secrets/${webhookSecretNames.acr}'
+  BASEGATE_GENERIC_WEBHOOK_SECRET_URI: '${keyVaultUri}secrets/${webhookSecretNames.generic}'
+  // The host refuses a request body past this many bytes before it buffers it (issue #15): the
+  // largest body any route takes is a webhook's 256 KiB (functions/webhooks/bounded-body.ts),
+  // which the app checks again while reading.
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '262144'
   BASEGATE_BASE_REGISTRY_ID: baseRegistryId
   BASEGATE_BASE_REGISTRY_LOGIN_SERVER: baseRegistryLoginServer
   BASEGATE_APP_REGISTRY_IDS: appRegistryIds

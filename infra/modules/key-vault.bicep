@@ -1,4 +1,4 @@
-// Key Vault (RBAC mode) for basegate's upstream credentials and webhook secret.
+// Key Vault (RBAC mode) for basegate's upstream credentials and webhook secrets.
 // The template creates no secret and holds no secret value: it only names the secrets. The
 // operator puts the values in (az keyvault secret set, README.md, "Deploy to Azure"), and the app
 // reads them by URI with its managed identity, so a rotated token is used without a redeploy.
@@ -17,8 +17,16 @@ param workspaceId string
 
 @description('Secret holding the Docker Hub access token (a personal or organisation access token, read-only scope).')
 param dockerHubTokenSecretName string = 'dockerhub-token'
-@description('Secret holding the shared secret signed webhooks are checked against.')
-param webhookSecretName string = 'webhook-secret'
+// One webhook secret per sender kind (issue #15): the Docker Hub one rides in a URL anyone with
+// access to the repository's webhook settings can read, so it must not be the key that signs
+// generic deliveries. Rotate each with `az keyvault secret set` (a new version; the app still
+// accepts the previous one for a day: functions/azure/webhook-secrets.ts).
+@description('Secret Docker Hub webhook URLs carry (?secret=).')
+param dockerHubWebhookSecretName string = 'dockerhub-webhook-secret'
+@description('Secret ACR webhooks send as Authorization: Bearer.')
+param acrWebhookSecretName string = 'acr-webhook-secret'
+@description('HMAC key of generic webhook deliveries (X-Basegate-Signature-V1).')
+param genericWebhookSecretName string = 'generic-webhook-secret'
 
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
@@ -35,7 +43,7 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   }
 }
 
-// Key Vault Secrets User: the app reads secret values (Docker Hub token, webhook secret) and
+// Key Vault Secrets User: the app reads secret values (Docker Hub token, webhook secrets) and
 // nothing else: no listing of keys or certificates, no writes. Assigned on the vault because the
 // secrets do not exist yet at deploy time; the vault holds basegate's secrets only.
 resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
@@ -73,4 +81,8 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
 output name string = vault.name
 output vaultUri string = vault.properties.vaultUri
 output dockerHubTokenSecretName string = dockerHubTokenSecretName
-output webhookSecretName string = webhookSecretName
+output webhookSecretNames object = {
+  dockerhub: dockerHubWebhookSecretName
+  acr: acrWebhookSecretName
+  generic: genericWebhookSecretName
+}

@@ -7,17 +7,21 @@
  * copy and promotes it into its own base registry.
  */
 import { createHmac } from 'node:crypto';
+import { Agent } from 'undici';
 import type { AuditRecord } from '../../functions/pipeline/ports';
 import { functionsAppFixture, type FunctionsAppFixture } from '../helpers/functions-app-fixture';
 import { startFunctionsHttpHost, type FunctionsHttpHost } from '../helpers/functions-http-host';
 import { pushImage, synthImage } from '../helpers/image-synth';
 import { rawGetManifest } from '../helpers/raw-registry';
+import { KeyVaultContractFake } from '../servers/key-vault-contract-fake';
 import { registryLogin, testEnv, uniqueRepo } from '../servers/test-env';
 
 const SECRET = 'chain-s3cret-shared-by-a-and-b';
 const anonymous = () => ({ host: testEnv().registries.anonymous.host });
 const token = () => registryLogin('token');
 
+let vault: KeyVaultContractFake;
+let vaultDispatcher: Agent;
 let a: FunctionsAppFixture;
 let b: FunctionsAppFixture;
 let bHost: FunctionsHttpHost;
@@ -25,11 +29,19 @@ let upstreamRepo: string;
 let aRepo: string;
 let bRepo: string;
 
+beforeAll(async () => {
+  vault = await KeyVaultContractFake.start();
+  vaultDispatcher = new Agent({ connect: { ca: vault.ca } });
+});
+afterAll(async () => {
+  await vaultDispatcher.close();
+  await vault.close();
+});
+
 beforeEach(async () => {
   [upstreamRepo, aRepo, bRepo] = [uniqueRepo('chain-up'), uniqueRepo('chain-a'), uniqueRepo('chain-b')];
   const t = token();
   b = await functionsAppFixture({
-    env: { TARGET_PASSWORD: t.password },
     config: [
       'registries:',
       `  "${t.host}": { username: ${t.username}, password: "\${TARGET_PASSWORD}" }`,
@@ -39,7 +51,9 @@ beforeEach(async () => {
       '    tags: [v1]',
       `    repository: ${bRepo}`,
     ].join('\n'),
-    http: { webhookSecrets: { generic: SECRET } },
+    // B reads its generic webhook secret from Key Vault (the contract fake), as in Azure.
+    env: { TARGET_PASSWORD: t.password, BASEGATE_GENERIC_WEBHOOK_SECRET_URI: vault.setSecret('generic-webhook-secret', SECRET) },
+    keyVault: { dispatcher: vaultDispatcher, token: vault.token },
   });
   bHost = await startFunctionsHttpHost(b.recorder);
   const hook = `${bHost.url}/api/webhooks/generic?code=${bHost.functionKeys.webhookGeneric}`;
@@ -58,6 +72,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vault.assertDone();
   await bHost.close();
   a.cleanup();
   b.cleanup();

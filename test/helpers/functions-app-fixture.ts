@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Timer } from '@azure/functions';
 import { QueueServiceClient } from '@azure/storage-queue';
+import type { Dispatcher } from 'undici';
 import { composeAzure, loadAzureStartup, type AzureRuntime } from '../../functions/azure/compose-azure';
 import { DEFAULT_QUEUE_NAMES, type QueueNames } from '../../functions/azure/queue-clients';
 import { apiAuthOf } from '../../functions/handlers/http/api-auth';
@@ -17,7 +18,9 @@ import { registerHttpRoutes, type HttpRuntime } from '../../functions/handlers/h
 import { registerFunctions } from '../../functions/handlers/register-functions';
 import { registryTelemetry } from '../../functions/handlers/telemetry-scope';
 import type { PipelineMessage } from '../../functions/pipeline/messages';
+import type { Clock } from '../../functions/pipeline/ports';
 import { testEnv } from '../servers/test-env';
+import { staticCredential } from './static-credential';
 import { QueueHost } from './queue-host';
 import { recordingApp, type RecordingApp } from './recording-app';
 
@@ -30,6 +33,8 @@ export interface FunctionsAppFixture {
   names: QueueNames;
   /** Every message the app sent, in order. */
   sent: PipelineMessage[];
+  /** The queue and table names' prefix, shared by instances of one app (`instanceOf`). */
+  storageId: string;
   /** What the registered HTTP routes are served with (httpRuntimeOf the composed app, with the fixture's overrides). */
   http: HttpRuntime;
   /** Invokes a registered timer with a real InvocationContext. */
@@ -44,8 +49,14 @@ export interface FixtureOptions {
   env?: Record<string, string>;
   /** Azurite of the test's own, with the default queue and table names; default: the shared one with unique names. */
   connectionString?: string;
-  /** Replaces parts of the HTTP runtime (webhook secrets the test holds, a clock). */
+  /** Replaces parts of the HTTP runtime (a clock). */
   http?: Partial<HttpRuntime>;
+  /** A Key Vault (the contract fake) the app reads its secrets from, with the token it accepts. */
+  keyVault?: { dispatcher: Dispatcher; token: string };
+  /** Passed to composeAzure (a clock under the test's control). */
+  clock?: Clock;
+  /** Another instance of the same app: share its queues and tables (and temp dir's config text), as instances in Azure do. */
+  instanceOf?: FunctionsAppFixture;
 }
 
 /** A timer firing on schedule. */
@@ -61,7 +72,7 @@ export async function functionsAppFixture(options: FixtureOptions): Promise<Func
   fs.writeFileSync(configPath, options.config);
   const connectionString = options.connectionString ?? testEnv().azurite.connectionString;
   const own = options.connectionString !== undefined;
-  const id = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+  const id = options.instanceOf?.storageId ?? `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
   const names: QueueNames = own ? DEFAULT_QUEUE_NAMES : { validate: `${id}-validate`, promote: `${id}-promote`, rebuild: `${id}-rebuild` };
   const startup = loadAzureStartup({ ...options.env, BASEGATE_CONFIG_PATH: configPath, AzureWebJobsStorage: connectionString }, { appRoot: dir });
   const runtime = await composeAzure(startup, {
@@ -69,6 +80,10 @@ export async function functionsAppFixture(options: FixtureOptions): Promise<Func
     tables: own ? undefined : { state: `${id}state`, audit: `${id}audit` },
     registryOptions: { retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 50 } },
     onRegistryEvent: registryTelemetry(),
+    // Never DefaultAzureCredential in a test: it would try the managed-identity endpoint off loopback.
+    credential: staticCredential(options.keyVault?.token ?? 'no-azure-in-tests'),
+    keyVaultDispatcher: options.keyVault?.dispatcher,
+    clock: options.clock,
   });
   const sent: PipelineMessage[] = [];
   const real = runtime.queue;
@@ -92,6 +107,7 @@ export async function functionsAppFixture(options: FixtureOptions): Promise<Func
     service,
     names,
     sent,
+    storageId: id,
     http,
     runTimer: async (name) => {
       const timer = recorder.timers.get(name);

@@ -92,3 +92,22 @@ export function checkDocumentedKeys(root: string): string[] {
   }
   return problems;
 }
+
+/** The host's own request body limit (function-app.bicep) is the largest body any route takes, so nothing bigger is buffered. */
+export function checkBodyLimit(root: string, limitBytes: number): string[] {
+  const file = readBicep(path.join(root, 'infra/modules/function-app.bicep'));
+  const settings = declaration(file, 'var', 'appSettings');
+  const entry = settings && objectEntryText(settings, 'FUNCTIONS_REQUEST_BODY_SIZE_LIMIT');
+  if (entry !== `'${limitBytes}'`) {
+    return [`infra/modules/function-app.bicep: app setting FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be '${limitBytes}' (the webhook body limit, enforced by the host before it buffers a body); found ${entry ?? 'none'}`];
+  }
+  return [];
+}
+
+/** The code text of one entry of a `var` object literal. */
+function objectEntryText(decl: Declaration, key: string): string | undefined {
+  const c = code(decl.valueTokens);
+  const first = decl.valueTokens.indexOf(c[0]);
+  const entry = property(decl.valueTokens.slice(first), [key]);
+  return entry ? code(entry.valueTokens).map((t) => (t.kind === 'string' ? `'${t.value ?? t.text}'` : t.text)).join(' ') : undefined;
+}

@@ -27,7 +27,10 @@ import type { PoisonRecord } from '../../functions/pipeline/poison-record';
 import type { StateStore } from '../../functions/pipeline/ports';
 import { digestKey, tagKey, type Approval, type TagState, type Verdict } from '../../functions/pipeline/records';
 import { FileStateStore } from '../../functions/state/file-state-store';
+import { ledgerKey } from '../../functions/webhooks/delivery-ledger';
 import { signGenericDelivery } from '../../functions/webhooks/generic-signature';
+import { senderRegistries } from '../../functions/webhooks/sender-registries';
+import type { SecretSender } from '../../functions/webhooks/webhook-secret-settings';
 import { startScriptedServer, type ScriptedServer } from '../servers/scripted-http-server';
 import { testEnv } from '../servers/test-env';
 
@@ -47,7 +50,8 @@ images:
   - source: node
     tagPolicy: { allow: ["^20-"], latest: 2 }
 `;
-const images = trackedImages(parseConfig(CONFIG, { file: '/srv/basegate/basegate.yaml', env: {} }));
+const config = parseConfig(CONFIG, { file: '/srv/basegate/basegate.yaml', env: {} });
+const images = trackedImages(config);
 const [TESTHOOK, HELLO, ACI, NODE] = images.map((i) => i.id);
 const SECRETS = { dockerhub: 'dh-s3cret-planted', acr: 'acr-s3cret-planted', generic: 'gen-s3cret-planted' };
 const D1 = `sha256:${'d1'.repeat(32)}`;
@@ -63,14 +67,16 @@ interface Harness {
   failNextCheck(err: Error): void;
 }
 
-async function harness(state: StateStore, secrets: HttpRuntime['webhookSecrets'] = SECRETS): Promise<Harness> {
+async function harness(state: StateStore, secrets: Partial<Record<SecretSender, string>> = SECRETS): Promise<Harness> {
   const checks: Check[] = [];
   let now = new Date('2026-03-01T12:00:00Z');
   let failure: Error | undefined;
   const runtime: HttpRuntime = {
     images,
     state,
-    webhookSecrets: secrets,
+    webhookSecret: async (sender) => (secrets[sender] ? [secrets[sender]!] : undefined),
+    webhooks: config.webhooks,
+    senderRegistries: senderRegistries(images, config.webhooks),
     clock: { now: () => now },
     async requestCheck(request) {
       if (failure) {
@@ -217,7 +223,7 @@ describe('Event Grid subscription handshakes', () => {
 
 describe('secrets and signatures → 401', () => {
   it.each([
-    ['Docker Hub, wrong secret', () => call(dockerHubWebhook, hub('?secret=guess'), h), /does not match the configured secret \(BASEGATE_WEBHOOK_SECRET_URI\)/],
+    ['Docker Hub, wrong secret', () => call(dockerHubWebhook, hub('?secret=guess'), h), /does not match the configured secret \(BASEGATE_DOCKERHUB_WEBHOOK_SECRET_URI\)/],
     ['Docker Hub, no secret', () => call(dockerHubWebhook, hub(''), h), /expected the secret query parameter/],
     ['ACR, wrong bearer', () => call(acrWebhook, acr(undefined, 'Bearer nope'), h), /does not match the configured secret/],
     ['ACR, basic auth instead of bearer', () => call(acrWebhook, acr(undefined, `Basic ${SECRETS.acr}`), h), /missing acr webhook secret/],
@@ -236,11 +242,11 @@ describe('secrets and signatures → 401', () => {
     ['dockerhub', dockerHubWebhook, () => hub()],
     ['acr', acrWebhook, () => acr()],
     ['generic', genericWebhook, () => generic('{"image":"node"}', h, 'd4')],
-  ])('a %s secret that is not configured refuses every delivery and names the setting', async (_sender, handler, make) => {
+  ])('a %s secret that is not configured refuses every delivery and names the setting', async (sender, handler, make) => {
     const bare = await harness(fileState, {});
     const res = await call(handler, make(), bare);
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ code: 'WEBHOOK_SECRET_NOT_CONFIGURED', error: expect.stringContaining('set the app setting BASEGATE_WEBHOOK_SECRET_URI to the Key Vault URI') });
+    expect(res.body).toMatchObject({ code: 'WEBHOOK_SECRET_NOT_CONFIGURED', error: expect.stringContaining(`set the app setting BASEGATE_${sender.toUpperCase()}_WEBHOOK_SECRET_URI to the Key Vault URI`) });
     expect(bare.checks).toEqual([]);
   });
 });
@@ -277,7 +283,6 @@ describe('hostile bodies → 400 with the reason', () => {
 
 describe('untracked images and unconfigured hosts: 202, logged, never contacted', () => {
   it.each([
-    ['ACR push from an unconfigured host, tracked repository name', acrWebhook, () => acr(fixture('acr-push.json').replace('myregistry.azurecr.io', untracked.url.replace('http://', '')))],
     ['Docker Hub push of an untracked repository, callback_url at the stand-in', dockerHubWebhook, () => hub(undefined, JSON.stringify({ push_data: { tag: 'latest' }, repository: { repo_name: 'evil/thing' }, callback_url: `${untracked.url}/cb` }))],
     ['Event Grid push of an untracked repository', eventGridWebhook, () => eventGrid(fixture('eventgrid-image-pushed.json').replace('"aci-helloworld"', '"other"'))],
     ['generic request for the stand-in host', genericWebhook, () => generic(JSON.stringify({ image: `${untracked.url.replace('http://', '')}/library/node:20-alpine` }), h, 'd6')],
@@ -288,6 +293,15 @@ describe('untracked images and unconfigured hosts: 202, logged, never contacted'
     expect(res.body.ignored[0].reason).toMatch(/^untracked: .* is not the source of any tracked image; nothing is fetched$/);
     expect(h.checks).toEqual([]);
     expect(logs.some((l) => l.includes('webhook: event ignored') && l.includes('untracked'))).toBe(true);
+  });
+
+  it('an ACR push naming a host that is no ACR registry basegate tracks is ignored before matching (issue #15)', async () => {
+    for (const host of [untracked.url.replace('http://', ''), 'docker.io']) {
+      const res = await call(acrWebhook, acr(fixture('acr-push.json').replace('myregistry.azurecr.io', host).replace('"hello-world"', '"library/node"')), h);
+      expect(res).toMatchObject({ status: 202, body: { accepted: [] } });
+      expect(res.body.ignored[0].reason).toBe(`acr deliveries may not report on ${host}: only myregistry.azurecr.io, demo.azurecr.io (webhooks.acr.registries); nothing is fetched`);
+    }
+    expect(h.checks).toEqual([]);
   });
 
   it('a tracked image with a tag it does not track, and a push by digest only, are ignored', async () => {
@@ -336,10 +350,15 @@ describe.each([
     const failed = await call(genericWebhook, generic(body, h, 'retry-1'), h);
     expect(failed).toMatchObject({ status: 503, body: { code: 'QUEUE_UNAVAILABLE', error: expect.stringMatching(/retry later/) } });
     expect((await call(genericWebhook, generic(body, h, 'retry-1'), h)).status).toBe(202);
-    expect(await h.state.get('delivery', 'generic:retry-1')).toBeDefined();
-    h.setNow('2026-03-01T12:11:00Z');
+    // Kept in its 10-minute bucket and the next (delivery-ledger.ts), pruned once both have passed.
+    const bucket = Math.floor(Date.parse('2026-03-01T12:00:00Z') / 600_000);
+    expect(await h.state.get('delivery', ledgerKey(bucket, 'generic', 'retry-1'))).toBeDefined();
+    expect(await h.state.get('delivery', ledgerKey(bucket + 1, 'generic', 'retry-1'))).toBeDefined();
+    h.setNow('2026-03-01T12:31:00Z');
     expect((await call(genericWebhook, generic(body, h, 'retry-2'), h)).status).toBe(202);
-    expect(await h.state.get('delivery', 'generic:retry-1')).toBeUndefined();
+    expect(await h.state.get('delivery', ledgerKey(bucket, 'generic', 'retry-1'))).toBeUndefined();
+    expect(await h.state.get('delivery', ledgerKey(bucket + 1, 'generic', 'retry-1'))).toBeUndefined();
+    expect(await h.state.get('delivery', ledgerKey(bucket + 3, 'generic', 'retry-2'))).toBeDefined();
     expect(h.checks).toHaveLength(2);
   });
 

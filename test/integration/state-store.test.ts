@@ -125,6 +125,16 @@ describe.each([
     expect(await store.list('promotion')).toEqual([]);
   });
 
+  it('lists a key range in key order up to a limit, reading only that range', async () => {
+    for (const key of ['0000000003.b', '0000000001.a', '0000000002.c:x', '0000000001.b', 'zz-other']) await store.put('delivery', key, { key });
+    const keys = async (range: Parameters<StateStore['list']>[1]) => (await store.list<{ key: string }>('delivery', range)).map((r) => r.key);
+    expect(await keys({ before: '0000000003' })).toEqual(['0000000001.a', '0000000001.b', '0000000002.c:x']);
+    expect(await keys({ before: '0000000003', limit: 2 })).toEqual(['0000000001.a', '0000000001.b']);
+    expect(await keys({ from: '0000000002', before: '0000000004' })).toEqual(['0000000002.c:x', '0000000003.b']);
+    expect(await keys({ from: '0000000009' })).toEqual(['zz-other']);
+    expect(await keys({ limit: 1 })).toEqual(['0000000001.a']);
+  });
+
   it('delete removes a record; deleting an absent one is fine; a re-created record gets a new etag', async () => {
     const old = await store.put('approval', 'k', { decision: 'approved' });
     await store.delete('approval', 'k');

@@ -21,7 +21,10 @@ const AZURE_ENV: Record<string, string> = {
   BASEGATE_KEYVAULT_URI: 'https://kv-abc123.vault.azure.net/',
   BASEGATE_DOCKERHUB_USERNAME: 'contoso',
   BASEGATE_DOCKERHUB_TOKEN_SECRET_URI: 'https://kv-abc123.vault.azure.net/secrets/dockerhub-token',
-  BASEGATE_WEBHOOK_SECRET_URI: 'https://kv-abc123.vault.azure.net/secrets/webhook-secret',
+  BASEGATE_DOCKERHUB_WEBHOOK_SECRET_URI: 'https://kv-abc123.vault.azure.net/secrets/dockerhub-webhook-secret',
+  BASEGATE_ACR_WEBHOOK_SECRET_URI: 'https://kv-abc123.vault.azure.net/secrets/acr-webhook-secret',
+  BASEGATE_GENERIC_WEBHOOK_SECRET_URI: 'https://kv-abc123.vault.azure.net/secrets/generic-webhook-secret',
+  BASEGATE_API_CLIENT_ID: '',
   BASEGATE_BASE_REGISTRY_ID: BASE_ID,
   BASEGATE_BASE_REGISTRY_LOGIN_SERVER: 'CrBaseAbc123.azurecr.io',
   BASEGATE_APP_REGISTRY_IDS: ` ${APP_ID} ,`,
@@ -51,7 +54,13 @@ describe('readAppSettings', () => {
       clientId: '11111111-2222-3333-4444-555555555555',
       keyVaultUri: 'https://kv-abc123.vault.azure.net/',
       dockerHub: { username: 'contoso', tokenSecretUri: 'https://kv-abc123.vault.azure.net/secrets/dockerhub-token' },
-      webhookSecretUri: 'https://kv-abc123.vault.azure.net/secrets/webhook-secret',
+      webhookSecretUris: {
+        dockerhub: 'https://kv-abc123.vault.azure.net/secrets/dockerhub-webhook-secret',
+        acr: 'https://kv-abc123.vault.azure.net/secrets/acr-webhook-secret',
+        generic: 'https://kv-abc123.vault.azure.net/secrets/generic-webhook-secret',
+      },
+      warnings: [],
+      apiClientId: undefined,
       baseRegistry: { resourceId: BASE_ID, loginServer: 'crbaseabc123.azurecr.io' },
       appRegistryIds: [APP_ID],
     });
@@ -63,8 +72,16 @@ describe('readAppSettings', () => {
     expect(s.configPath).toBe(path.join(ROOT, 'basegate.yaml')); // beside package.json
     expect(s.detectSchedule).toBe('0 */15 * * * *');
     expect(s.poisonSchedule).toBe('0 */10 * * * *');
-    expect([s.clientId, s.keyVaultUri, s.dockerHub, s.webhookSecretUri, s.baseRegistry]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect([s.clientId, s.keyVaultUri, s.dockerHub, s.baseRegistry, s.apiClientId]).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(s.webhookSecretUris).toEqual({ dockerhub: undefined, acr: undefined, generic: undefined });
     expect(s.appRegistryIds).toEqual([]);
+  });
+
+  it('reads the deprecated shared webhook secret for Docker Hub and ACR only, never generic, and says so', () => {
+    const shared = 'https://kv-abc123.vault.azure.net/secrets/webhook-secret';
+    const s = readAppSettings({ ...LOCAL_ENV, BASEGATE_WEBHOOK_SECRET_URI: shared, BASEGATE_ACR_WEBHOOK_SECRET_URI: 'https://kv-abc123.vault.azure.net/secrets/acr-webhook-secret' });
+    expect(s.webhookSecretUris).toEqual({ dockerhub: shared, acr: 'https://kv-abc123.vault.azure.net/secrets/acr-webhook-secret', generic: undefined });
+    expect(s.warnings).toEqual([expect.stringMatching(/BASEGATE_WEBHOOK_SECRET_URI is deprecated.*still checks Docker Hub deliveries, and never generic ones/)]);
   });
 
   it('keeps an absolute config path and accepts http only for a loopback emulator', () => {

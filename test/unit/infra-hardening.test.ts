@@ -7,12 +7,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { HTTP_ROUTES } from '../../functions/handlers/http/register-http-routes';
-import { checkApiAuth, checkDocumentedKeys } from '../helpers/infra-hardening';
+import { MAX_WEBHOOK_BODY } from '../../functions/webhooks/bounded-body';
+import { checkApiAuth, checkBodyLimit, checkDocumentedKeys } from '../helpers/infra-hardening';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** Where the host serves each webhook route (host.json keeps the default `api` route prefix). */
 const WEBHOOK_PATHS = HTTP_ROUTES.filter((r) => r.access === 'webhook').map((r) => `/api/${r.route}`);
-const all = (root: string) => [...checkApiAuth(root, WEBHOOK_PATHS), ...checkDocumentedKeys(root)];
+const all = (root: string) => [...checkApiAuth(root, WEBHOOK_PATHS), ...checkDocumentedKeys(root), ...checkBodyLimit(root, MAX_WEBHOOK_BODY)];
 
 describe('hardening of infra/ and the docs', () => {
   it('finds nothing wrong in the real files', () => {
@@ -41,6 +42,7 @@ describe('the hardening checks fail on a planted regression', () => {
   };
 
   it.each([
+    ['the host buffering bodies larger than the webhook limit', 'infra/modules/function-app.bicep', "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '262144'", "FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '104857600'", /FUNCTIONS_REQUEST_BODY_SIZE_LIMIT must be '262144'/],
     ['a webhook route documented with the host key', 'docs/webhooks.md', '`az functionapp function keys list -g <rg> -n <app> --function-name webhookDockerHub --query default -o tsv`', '`az functionapp keys list -g <rg> -n <app> --query functionKeys.default -o tsv`', /docs\/webhooks\.md:\d+: az functionapp keys list lists host keys/],
     ['the master key in a webhook URL', 'README.md', 'azd env set BASEGATE_EVENTGRID_FUNCTION_KEY "$(az functionapp function keys list -g "$RG" -n "$APP" --function-name webhookEventGrid --query default -o tsv)"', 'azd env set BASEGATE_EVENTGRID_FUNCTION_KEY "$(az functionapp keys list -g "$RG" -n "$APP" --query masterKey -o tsv)"', /README\.md:\d+: az functionapp keys list/],
     ['API paths excluded from authentication by a wildcard', 'infra/modules/api-auth.bicep', "'/api/webhooks/generic'", "'/api/*'", /excludedPaths must be exactly the webhook routes/],

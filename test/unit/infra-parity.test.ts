@@ -18,11 +18,13 @@ const HOST_OWNED: Record<string, string> = {
   AzureWebJobsStorage__blobServiceUri: 'the host keeps leases, timer schedules and keys in blobs; the code uses no blobs',
   APPLICATIONINSIGHTS_CONNECTION_STRING: 'the host sends logs, requests and metrics to Application Insights',
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'the host authenticates telemetry with Entra ID (the component has local auth disabled)',
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: 'the host refuses larger request bodies before buffering them (the code checks its own 256 KiB limit while reading)',
 };
 
 /** Read by the code for local runs, never declared in Azure. */
 const LOCAL_ONLY: Record<string, string> = {
   AzureWebJobsStorage: 'an Azurite connection string for local runs; in Azure it would silently override the identity-based AzureWebJobsStorage__* settings',
+  BASEGATE_WEBHOOK_SECRET_URI: 'deprecated shared webhook secret, read only so that an app upgraded in place keeps working; the Bicep sets one secret per sender',
 };
 
 /** No Bicep may declare these. */
@@ -40,7 +42,7 @@ function input(root: string, overrides: Partial<ParityInput> = {}): ParityInput 
     tables: Object.values(TABLES),
     hostOwned: HOST_OWNED,
     localOnly: LOCAL_ONLY,
-    forbidden: { ...FORBIDDEN, AzureWebJobsStorage: LOCAL_ONLY.AzureWebJobsStorage },
+    forbidden: { ...FORBIDDEN, ...LOCAL_ONLY },
     ...overrides,
   };
 }

@@ -14,6 +14,7 @@ import { FileStateStore } from '../../functions/state/file-state-store';
 import { webhookValidationHeaders } from '../../functions/webhooks/abuse-protection';
 import { MAX_WEBHOOK_BODY, readBoundedBody } from '../../functions/webhooks/bounded-body';
 import { parseGenericPush } from '../../functions/webhooks/generic-payload';
+import { senderRegistries } from '../../functions/webhooks/sender-registries';
 import { signGenericDelivery, verifyGenericDelivery } from '../../functions/webhooks/generic-signature';
 import { matchPushes } from '../../functions/webhooks/match-tracked';
 import type { PushEvent } from '../../functions/webhooks/push-event';
@@ -177,6 +178,10 @@ describe('small refusals', () => {
     expect(rejection(() => checkSharedSecret('acr', 's3cret', 's3cret', 'h'))).toBeUndefined();
     expect(rejection(() => checkSharedSecret('acr', 's3cre', 's3cret', 'h'))).toMatchObject({ code: 'WEBHOOK_SECRET_WRONG' });
     expect(rejection(() => checkSharedSecret('acr', 's3cretX', 's3cret', 'h'))).toMatchObject({ code: 'WEBHOOK_SECRET_WRONG' });
+    // During a rotation the previous value passes too, and nothing else.
+    expect(rejection(() => checkSharedSecret('acr', 'old', ['new', 'old'], 'h'))).toBeUndefined();
+    expect(rejection(() => checkSharedSecret('acr', 'older', ['new', 'old'], 'h'))).toMatchObject({ code: 'WEBHOOK_SECRET_WRONG' });
+    expect(rejection(() => checkSharedSecret('acr', 'x', [], 'h'))).toMatchObject({ code: 'WEBHOOK_SECRET_NOT_CONFIGURED' });
   });
 });
 
@@ -188,7 +193,7 @@ describe('registerHttpRoutes', () => {
   const runtime = async (): Promise<HttpRuntime> => {
     if (fail) throw new Error('basegate.yaml: images[0].source: expected a reference');
     state ??= await FileStateStore.open(path.join(dir, 'state.json'));
-    return { images, state, webhookSecrets: {}, clock: { now: () => new Date(0) }, requestCheck: async () => undefined };
+    return { images, state, webhookSecret: async () => undefined, webhooks: { coalesceWindowMs: 60_000, registries: {} }, senderRegistries: senderRegistries(images, { coalesceWindowMs: 60_000, registries: {} }), clock: { now: () => new Date(0) }, requestCheck: async () => undefined };
   };
   registerHttpRoutes(app, runtime, { auth: { mode: 'off' } });
   afterAll(async () => {

@@ -15,7 +15,7 @@ import type { HttpRuntime } from './register-http-routes';
 export async function acrWebhook(request: HttpRequest, context: InvocationContext, runtime: HttpRuntime): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const given = bearerToken(request.headers.get('authorization')) ?? request.headers.get(SECRET_HEADER) ?? undefined;
-    checkSharedSecret('acr', given, runtime.webhookSecrets.acr, 'an Authorization: Bearer <secret> header (or X-Basegate-Secret)');
+    checkSharedSecret('acr', given, await runtime.webhookSecret('acr'), 'an Authorization: Bearer <secret> header (or X-Basegate-Secret)');
     const delivery = parseAcrEvent(await readJson(request, ACR_EXPECTED));
     return enqueueChecks(delivery, 'acr', runtime, context);
   });

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { ConfiguredImage } from '../../config/tracked-images';
 import { isDigest } from '../../oci/reference';
 import { decideApproval } from '../../pipeline/approval-decision';
 import { digestKey, type Approval, type TagState } from '../../pipeline/records';
@@ -49,15 +50,24 @@ export async function approvalDecision(request: HttpRequest, context: Invocation
       if (outcome.refused === 'no-verdict') throw notFound('APPROVAL_NOT_FOUND', outcome.message);
       throw conflict(outcome.refused === 'not-held' ? 'APPROVAL_NOT_HELD' : 'APPROVAL_ALREADY_DECIDED', outcome.message);
     }
-    // A tag no longer tracked, or one under a tag policy, asks for the whole image.
-    const wanted = tags.length === 0 ? [undefined] : tags.map((t) => { const d = trackedTag(image, t); return d.tracked ? d.tag : undefined; });
-    const checks = [];
-    for (const tag of wanted.includes(undefined) ? [undefined] : [...new Set(wanted)]) {
-      const correlationId = randomUUID();
-      await runtime.requestCheck({ imageId: image.id, tag, reason: `approval:${approval.decision}`, correlationId });
-      checks.push({ tag: tag ?? null, correlationId });
-    }
+    const checks = await revalidate(runtime, image, tags, `approval:${approval.decision}`);
     context.log('http: approval recorded', { imageId: image.id, digest, decision: approval.decision, by: approval.by, byId: approval.byId });
     return jsonResponse(200, { id: digestKey(image.id, digest), imageId: image.id, digest, ...approval, checks });
   });
+}
+
+/**
+ * Asks for a detect of every tag pointing at the decided digest, so validation acts on the
+ * decision; not coalesced: the first-decision rule already makes it one per digest. A tag no
+ * longer tracked, or one under a tag policy, asks for the whole image.
+ */
+async function revalidate(runtime: HttpRuntime, image: ConfiguredImage, tags: string[], reason: string): Promise<Array<{ tag: string | null; correlationId: string }>> {
+  const wanted = tags.length === 0 ? [undefined] : tags.map((t) => { const d = trackedTag(image, t); return d.tracked ? d.tag : undefined; });
+  const checks = [];
+  for (const tag of wanted.includes(undefined) ? [undefined] : [...new Set(wanted)]) {
+    const correlationId = randomUUID();
+    await runtime.requestCheck({ imageId: image.id, tag, reason, correlationId });
+    checks.push({ tag: tag ?? null, correlationId });
+  }
+  return checks;
 }

@@ -1,7 +1,8 @@
 /**
  * `POST /api/webhooks/dockerhub?secret=<secret>`: a Docker Hub push. Docker Hub signs nothing and
- * sets no custom header, so the shared secret rides in the URL (`secret` query parameter), or in
- * `X-Basegate-Secret` from a relay that can set headers. Checked before the body is read.
+ * sets no custom header, so its own secret (never the generic one: it can be read from the URL)
+ * rides in the URL (`secret` query parameter), or in `X-Basegate-Secret` from a relay that can set
+ * headers. Checked before the body is read.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { DOCKER_HUB_EXPECTED, parseDockerHubPush } from '../../webhooks/dockerhub-payload';
@@ -15,7 +16,7 @@ import type { HttpRuntime } from './register-http-routes';
 export async function dockerHubWebhook(request: HttpRequest, context: InvocationContext, runtime: HttpRuntime): Promise<HttpResponseInit> {
   return respond(context, async () => {
     const given = request.query.get('secret') ?? request.headers.get(SECRET_HEADER) ?? undefined;
-    checkSharedSecret('dockerhub', given, runtime.webhookSecrets.dockerhub, 'the secret query parameter (?secret=) or the X-Basegate-Secret header');
+    checkSharedSecret('dockerhub', given, await runtime.webhookSecret('dockerhub'), 'the secret query parameter (?secret=) or the X-Basegate-Secret header');
     const delivery = parseDockerHubPush(await readJson(request, DOCKER_HUB_EXPECTED));
     return enqueueChecks(delivery, 'dockerhub', runtime, context);
   });

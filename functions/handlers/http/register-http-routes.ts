@@ -12,7 +12,10 @@ import type { app as FunctionsApp, HttpHandler, HttpMethod, HttpRequest, HttpRes
 import type { ConfiguredImage } from '../../config/tracked-images';
 import { describeError } from '../../errors';
 import { authLevelFor, authorize, type ApiAccess, type ApiAuth, type Caller } from './api-auth';
+import type { WebhooksConfig } from '../../config/resolve-webhooks';
 import type { Clock, StateStore } from '../../pipeline/ports';
+import type { WebhookSender } from '../../webhooks/push-event';
+import type { WebhookSecretSource } from '../../webhooks/webhook-secret-settings';
 import { acrWebhook } from './acr-webhook';
 import { approvalDecision } from './approval-decision';
 import { checkImage } from './check-image';
@@ -27,10 +30,14 @@ export interface HttpRuntime {
   /** The tracked images of the loaded config (functions/config/tracked-images.ts ConfiguredImage[]). */
   images: readonly ConfiguredImage[];
   state: StateStore;
-  /** Enqueues a detect of one tracked image (every tracked tag when `tag` is undefined). */
-  requestCheck(request: { imageId: string; tag?: string; reason: string; correlationId: string }): Promise<void>;
-  /** Webhook secret per sender (today one Key Vault secret for all, BASEGATE_WEBHOOK_SECRET_URI: see ../http-runtime.ts); undefined = not configured. */
-  webhookSecrets: { generic?: string; acr?: string; dockerhub?: string };
+  /** Enqueues a detect of one tracked image (every tracked tag when `tag` is undefined), invisible for `delaySeconds` when given. */
+  requestCheck(request: { imageId: string; tag?: string; reason: string; correlationId: string; delaySeconds?: number }): Promise<void>;
+  /** Each sender's accepted secrets, current first (azure/webhook-secrets.ts); undefined when the sender has none configured. */
+  webhookSecret: WebhookSecretSource;
+  /** The `webhooks:` section of basegate.yaml: coalescing window, sender registries. */
+  webhooks: WebhooksConfig;
+  /** The hosts each sender may report on (webhooks/sender-registries.ts), computed once. */
+  senderRegistries: Record<WebhookSender, ReadonlySet<string> | 'any'>;
   clock: Clock;
 }
 

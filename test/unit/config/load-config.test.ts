@@ -83,6 +83,14 @@ describe('parseConfig: resolution', () => {
     expect(config.images[0].dependents.map((d) => d.id)).toEqual(['all-builds', 'webhook:https://b.example/hook']);
   });
 
+  it('reads the webhooks section, and defaults it when absent (issue #15)', () => {
+    expect(parse(withImage('source: node\ntags: [a]')).webhooks).toEqual({ coalesceWindowMs: 60_000, registries: {} });
+    const c = parse(withImage('source: node\ntags: [a]', 'webhooks:\n  coalesceWindow: 2m\n  acr: { registries: [Contoso.azurecr.io] }\n'));
+    expect(c.webhooks).toEqual({ coalesceWindowMs: 120_000, registries: { acr: ['contoso.azurecr.io'] } });
+    expect(errorOf(withImage('source: node\ntags: [a]', 'webhooks:\n  dockerhub: { registries: [docker.io] }\n')).message).toMatch(/webhooks.*dockerhub/);
+    expect(errorOf(withImage('source: node\ntags: [a]', 'webhooks:\n  acr: { registries: [] }\n')).message).toMatch(/webhooks\.acr\.registries/);
+  });
+
   it('normalises registry hosts (index.docker.io is docker.io)', () => {
     const config = parse(withImage('source: node\ntags: ["20"]', 'registries:\n  index.docker.io: { minRemaining: 5 }\n'));
     expect(Object.keys(config.registries)).toEqual(['docker.io']);
