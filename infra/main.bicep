@@ -59,7 +59,7 @@ param existingBaseRegistryId string = ''
 @description('SKU of the base registry when this template creates it.')
 param baseRegistrySku string = 'Standard'
 
-@description('True when the base registry uses "RBAC Registry + ABAC Repository Permissions" mode (picks the role used for tag locks).')
+@description('True when an existing base registry uses "RBAC Registry + ABAC Repository Permissions" mode (picks the role used for tag locks); a registry this template creates always does.')
 param baseRegistryAbacMode bool = false
 
 @description('Give the app the right to lock the immutable tags it promotes (basegate.yaml target.acr.lockImmutableTags).')
@@ -90,8 +90,11 @@ param poisonSchedule string = '0 */10 * * * *'
 @description('Client id of the Entra app registration that protects the HTTP API (approvals, status). Empty: no App Service authentication, approvals answer 503 AUTH_NOT_CONFIGURED (README, "Approvals with Entra ID").')
 param apiClientId string = ''
 
-@description('Enable Key Vault purge protection. Off by default so that `azd down --purge` can remove the vault.')
-param keyVaultPurgeProtection bool = false
+@description('Key Vault purge protection (issue #15: on by default). A protected vault cannot be purged: after `azd down` it stays soft-deleted, its name taken, for its retention period (7 days).')
+param keyVaultPurgeProtection bool = true
+
+@description('Name of the Key Vault. Empty: kv-<resourceToken>. azd sets a name chosen once per deployment (scripts/azd/keyvault-name.sh), so that an `azd up` after `azd down` does not collide with the soft-deleted vault of the last deployment.')
+param keyVaultName string = ''
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
@@ -102,6 +105,8 @@ var baseRegistrySubscriptionId = createBaseRegistry ? subscription().subscriptio
 var baseRegistryResourceGroup = createBaseRegistry ? rgName : split(existingBaseRegistryId, '/')[4]
 var appRegistryIdList = filter(map(split(appRegistryIds, ','), id => trim(id)), id => !empty(id))
 var functionAppName = 'func-${resourceToken}'
+// Repository permissions mode of the base registry: ABAC when this template creates it.
+var baseRegistryAbac = createBaseRegistry || baseRegistryAbacMode
 // One condition for both halves of API authentication: the platform's (api-auth.bicep) and the
 // app setting that tells the app to trust the platform's principal (function-app.bicep).
 var apiAuthEnabled = !empty(apiClientId)
@@ -151,7 +156,7 @@ module keyVault 'modules/key-vault.bicep' = {
   name: 'basegate-keyvault'
   scope: rg
   params: {
-    name: 'kv-${resourceToken}'
+    name: empty(keyVaultName) ? 'kv-${resourceToken}' : keyVaultName
     location: location
     tags: tags
     principalId: identity.outputs.principalId
@@ -182,7 +187,9 @@ module baseRegistryAccess 'modules/base-registry-access.bicep' = {
   params: {
     registryName: baseRegistryName
     principalId: identity.outputs.principalId
-    abacMode: baseRegistryAbacMode
+    // A registry this template creates is in ABAC mode (container-registry.bicep): the tag lock then
+    // needs no AcrPush, which could also push and overwrite any base tag.
+    abacMode: baseRegistryAbac
     lockImmutableTags: lockImmutableTags
     runValidationTask: deployValidationTask
   }
@@ -194,6 +201,7 @@ module validationTask 'modules/validation-task.bicep' = if (deployValidationTask
   dependsOn: [baseRegistry]
   params: {
     registryName: baseRegistryName
+    abacMode: baseRegistryAbac
   }
 }
 
@@ -273,3 +281,6 @@ output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
 output BASEGATE_BASE_REGISTRY_ID string = baseRegistryAccess.outputs.registryId
 output BASEGATE_BASE_REGISTRY_LOGIN_SERVER string = baseRegistryAccess.outputs.loginServer
 output BASEGATE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+// What the deployment could not make as narrow as it should be (`azd env get-value BASEGATE_DEPLOYMENT_WARNINGS`; README, "What you get").
+var acrPushWarning = 'The existing base registry uses RBAC registry permissions, so the tag lock is granted through AcrPush, which can also push and overwrite any tag in it. Switch the registry to "RBAC Registry + ABAC Repository Permissions" (az acr update --role-assignment-mode rbac-abac) and set BASEGATE_BASE_REGISTRY_ABAC=true, so that basegate gets a role that can only lock tags.'
+output BASEGATE_DEPLOYMENT_WARNINGS string = lockImmutableTags && !baseRegistryAbac ? acrPushWarning : ''

@@ -4,10 +4,10 @@
 //   - importImage is a control-plane action AcrPush does not carry; the built-in role made for it is
 //     "Container Registry Data Importer and Data Reader" (import + pull, no push, no delete).
 //   - the tag lock (az acr repository update --write-enabled false) writes tag metadata on the
-//     data plane; no built-in role grants only that. The narrowest built-in roles that manage tag
-//     metadata are AcrPush (registries in "RBAC Registry Permissions" mode) and Container Registry
-//     Repository Writer (mode "RBAC Registry + ABAC Repository Permissions", data action
-//     repositories/metadata/write). A custom role with just the metadata write is narrower still.
+//     data plane; no built-in role grants only that. In "RBAC Registry + ABAC Repository
+//     Permissions" mode (every registry this template creates) a custom role holds exactly
+//     repositories/metadata/read and /write; in the older "RBAC Registry Permissions" mode only
+//     AcrPush carries it, and it can also push (kept for existing registries, with a warning).
 targetScope = 'resourceGroup'
 
 param registryName string
@@ -37,8 +37,10 @@ resource importer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// AcrPush: only to lock immutable tags after import (tag metadata write), on registries in the
-// default "RBAC Registry Permissions" mode, where no narrower built-in role manages tag metadata.
+// AcrPush: only to lock immutable tags after import (tag metadata write), on an existing registry
+// in "RBAC Registry Permissions" mode, where no narrower built-in role manages tag metadata and
+// custom data-plane roles are not honoured. AcrPush can also push: main.bicep outputs a warning
+// (BASEGATE_DEPLOYMENT_WARNINGS) and the README says how to move the registry to ABAC mode.
 resource tagLockRbac 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (lockImmutableTags && !abacMode) {
   name: guid(registry.id, principalId, '8311e382-0749-4cb8-b61a-304f252e45ec')
   scope: registry
@@ -49,13 +51,41 @@ resource tagLockRbac 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
   }
 }
 
-// Container Registry Repository Writer: the same tag lock on registries in "RBAC Registry + ABAC
-// Repository Permissions" mode, where AcrPush is not honoured; it carries repositories/metadata/write.
+// The tag lock on registries in "RBAC Registry + ABAC Repository Permissions" mode (every registry
+// this template creates): a custom role holding only repositories/metadata/read and /write, the
+// data actions of `PATCH /acr/v1/{repo}/_tags/{tag}`. Container Registry Repository Writer would
+// also carry content/write, i.e. pushing and overwriting any base tag; no built-in role is this
+// narrow. Defined with the registry as its only assignable scope.
+resource tagLockRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (lockImmutableTags && abacMode) {
+  name: guid(registry.id, 'basegate-tag-lock')
+  properties: {
+    roleName: 'basegate tag lock (${registryName})'
+    description: 'Reads and writes repository metadata (locks tags against overwrite and deletion) in one container registry; no content read or write, no delete.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: []
+        notActions: []
+        dataActions: [
+          'Microsoft.ContainerRegistry/registries/repositories/metadata/read'
+          'Microsoft.ContainerRegistry/registries/repositories/metadata/write'
+        ]
+        notDataActions: []
+      }
+    ]
+    assignableScopes: [
+      registry.id
+    ]
+  }
+}
+
+// basegate tag lock: the same tag lock on ABAC registries, through the custom role above, so the
+// app can lock the immutable tags it promotes and do nothing else with repository metadata or content.
 resource tagLockAbac 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (lockImmutableTags && abacMode) {
-  name: guid(registry.id, principalId, '2a1e307c-b015-4ebd-883e-5b7698a07328')
+  name: guid(registry.id, principalId, 'basegate-tag-lock')
   scope: registry
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '2a1e307c-b015-4ebd-883e-5b7698a07328') // Container Registry Repository Writer
+    roleDefinitionId: tagLockRole.id // basegate tag lock
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

@@ -9,7 +9,8 @@ param sku string
 @description('Log Analytics workspace for diagnostic settings.')
 param workspaceId string
 
-resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
+// 2025-11-01: the first stable API version with roleAssignmentMode.
+resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' = {
   name: name
   location: location
   tags: tags
@@ -19,6 +20,11 @@ resource registry 'Microsoft.ContainerRegistry/registries@2023-07-01' = {
     adminUserEnabled: false
     anonymousPullEnabled: false
     publicNetworkAccess: 'Enabled'
+    // "RBAC Registry + ABAC Repository Permissions" (issue #15): repository-level data roles, so the
+    // tag lock gets a role that can only read and write tag metadata (base-registry-access.bicep)
+    // instead of AcrPush, which is not honoured here anyway. ACR Tasks lose their implicit access to
+    // the registry in this mode; the validation task gets its own (validation-task.bicep).
+    roleAssignmentMode: 'AbacRepositoryPermissions'
   }
 }
 

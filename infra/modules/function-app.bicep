@@ -112,6 +112,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     keyVaultReferenceIdentity: identityId
     siteConfig: {
       minTlsVersion: '1.2'
+      // No FTP at all (issue #15): azd deploys through the package container with the identity.
+      ftpsState: 'Disabled'
     }
     functionAppConfig: {
       deployment: {
@@ -133,6 +135,24 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
         version: nodeVersion
       }
     }
+  }
+}
+
+// Basic (user name and password) publishing credentials off for FTP and for the SCM site: a
+// deployment authenticates with Entra ID, so no password can publish code into the app.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
   }
 }
 

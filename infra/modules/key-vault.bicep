@@ -10,7 +10,7 @@ param principalId string
 @description('Object id of whoever runs azd; empty: no assignment.')
 param deployerPrincipalId string
 param deployerPrincipalType string
-@description('Purge protection cannot be turned off again, and blocks `azd down --purge`.')
+@description('Purge protection (on by default, main.bicep): nobody, an attacker with the app\'s rights included, can destroy the secrets for good; it cannot be turned off again, and the vault outlives `azd down` soft-deleted for softDeleteRetentionInDays.')
 param purgeProtection bool
 @description('Log Analytics workspace for diagnostic settings.')
 param workspaceId string

@@ -20,6 +20,11 @@ export function propertyText(decl: Declaration | undefined, keys: string[]): str
   return entry ? code(entry.valueTokens).map((t) => (t.kind === 'string' ? `'${t.value ?? t.text}'` : t.text)).join(' ') : '';
 }
 
+/** Code tokens as text, operators rejoined (the tokenizer splits `&&`, `||` and `!` into characters). */
+function exprText(tokens: Token[]): string {
+  return tokens.map((t) => t.text).join(' ').replace(/\| \|/g, '||').replace(/& &/g, '&&').replace(/= =/g, '==').replace(/! =/g, '!=').replace(/! (?!=)/g, '!');
+}
+
 /** The `if (...)` condition of a resource or module, as code text (`''` when unconditional). */
 export function conditionText(decl: Declaration): string {
   const c = code(decl.valueTokens);
@@ -31,7 +36,7 @@ export function conditionText(decl: Declaration): string {
     if (c[i].text === ')' && --depth === 0) break;
     if (i > 1) out.push(c[i]);
   }
-  return out.map((t) => t.text).join(' ');
+  return exprText(out);
 }
 
 /** App Service authentication (api-auth.bicep) and the one condition shared with the app setting (main.bicep). */
@@ -110,4 +115,59 @@ function objectEntryText(decl: Declaration, key: string): string | undefined {
   const first = decl.valueTokens.indexOf(c[0]);
   const entry = property(decl.valueTokens.slice(first), [key]);
   return entry ? code(entry.valueTokens).map((t) => (t.kind === 'string' ? `'${t.value ?? t.text}'` : t.text)).join(' ') : undefined;
+}
+
+/** No FTP, no basic (password) publishing credentials on the function app. */
+export function checkPublishing(root: string): string[] {
+  const at = 'infra/modules/function-app.bicep';
+  const file = readBicep(path.join(root, at));
+  const problems: string[] = [];
+  const site = declaration(file, 'resource', 'site');
+  if (propertyText(site, ['properties', 'siteConfig', 'ftpsState']) !== "'Disabled'") problems.push(`${at}: site.properties.siteConfig.ftpsState must be 'Disabled' (no FTP or FTPS)`);
+  for (const kind of ['ftp', 'scm']) {
+    const policy = file.declarations.find((d) => d.kind === 'resource' && d.type === 'Microsoft.Web/sites/basicPublishingCredentialsPolicies' && propertyText(d, ['name']) === `'${kind}'`);
+    if (!policy) problems.push(`${at}: no basicPublishingCredentialsPolicies '${kind}' resource: basic ${kind} publishing credentials stay on`);
+    else if (conditionText(policy) !== '' || propertyText(policy, ['properties', 'allow']) !== 'false' || propertyText(policy, ['parent']) !== 'site') {
+      problems.push(`${at}: basicPublishingCredentialsPolicies '${kind}' must be unconditional, parent site, properties.allow false`);
+    }
+  }
+  return problems;
+}
+
+/** Key Vault purge protection on by default, and a vault name that does not collide after `azd down`. */
+export function checkPurgeProtection(root: string): string[] {
+  const problems: string[] = [];
+  const main = readBicep(path.join(root, 'infra/main.bicep'));
+  const param = declaration(main, 'param', 'keyVaultPurgeProtection');
+  if (!param || code(param.valueTokens).map((t) => t.text).join(' ') !== 'true') problems.push('infra/main.bicep: param keyVaultPurgeProtection must default to true');
+  const vault = main.declarations.find((d) => d.kind === 'module' && d.type === 'modules/key-vault.bicep');
+  if (propertyText(vault, ['params', 'purgeProtection']) !== 'keyVaultPurgeProtection') problems.push('infra/main.bicep: the key-vault module must get purgeProtection: keyVaultPurgeProtection');
+  if (!propertyText(vault, ['params', 'name']).includes('keyVaultName')) problems.push('infra/main.bicep: the vault name must come from keyVaultName (chosen once per deployment by scripts/azd/keyvault-name.sh) so an azd up after azd down does not collide with the soft-deleted vault');
+  const kv = readBicep(path.join(root, 'infra/modules/key-vault.bicep'));
+  if (propertyText(declaration(kv, 'resource', 'vault'), ['properties', 'enablePurgeProtection']) !== "purgeProtection ? true : null") problems.push('infra/modules/key-vault.bicep: enablePurgeProtection must follow purgeProtection');
+  const params = JSON.parse(fs.readFileSync(path.join(root, 'infra/main.parameters.json'), 'utf8')).parameters ?? {};
+  if (params.keyVaultPurgeProtection !== undefined) problems.push('infra/main.parameters.json: keyVaultPurgeProtection must not be set (its default, true, applies)');
+  if (params.keyVaultName?.value !== '${BASEGATE_KEYVAULT_NAME}') problems.push('infra/main.parameters.json: keyVaultName must be ${BASEGATE_KEYVAULT_NAME}, the name the preprovision hook chose');
+  return problems;
+}
+
+/** A base registry the template creates is in ABAC mode, and AcrPush is granted only on an existing RBAC-mode registry. */
+export function checkRegistryRoles(root: string): string[] {
+  const problems: string[] = [];
+  const registry = readBicep(path.join(root, 'infra/modules/container-registry.bicep'));
+  if (propertyText(declaration(registry, 'resource', 'registry'), ['properties', 'roleAssignmentMode']) !== "'AbacRepositoryPermissions'") {
+    problems.push("infra/modules/container-registry.bicep: the registry must set roleAssignmentMode 'AbacRepositoryPermissions'");
+  }
+  const main = readBicep(path.join(root, 'infra/main.bicep'));
+  const abac = declaration(main, 'var', 'baseRegistryAbac');
+  const abacText = abac ? exprText(code(abac.valueTokens)) : '';
+  if (!/^createBaseRegistry \|\| /.test(abacText)) problems.push(`infra/main.bicep: var baseRegistryAbac must be true for a registry the template creates (createBaseRegistry || ...); found ${abacText || 'none'}`);
+  const access = main.declarations.find((d) => d.kind === 'module' && d.type === 'modules/base-registry-access.bicep');
+  if (propertyText(access, ['params', 'abacMode']) !== 'baseRegistryAbac') problems.push('infra/main.bicep: base-registry-access.bicep must get abacMode: baseRegistryAbac');
+  const roles = readBicep(path.join(root, 'infra/modules/base-registry-access.bicep'));
+  for (const d of roles.declarations) {
+    if (d.kind !== 'resource' || d.type !== 'Microsoft.Authorization/roleAssignments' || !propertyText(d, ['properties', 'roleDefinitionId']).includes('8311e382-0749-4cb8-b61a-304f252e45ec')) continue;
+    if (!/(^|&& )!abacMode( &&|$)/.test(conditionText(d))) problems.push(`infra/modules/base-registry-access.bicep: AcrPush (${d.name}) must be assigned only if (... && !abacMode): never on a registry the template creates`);
+  }
+  return problems;
 }

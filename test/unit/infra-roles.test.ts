@@ -34,10 +34,20 @@ const VERIFIED_ROLES: Record<string, string> = {
   '2a1e307c-b015-4ebd-883e-5b7698a07328': 'Container Registry Repository Writer',
   '8311e382-0749-4cb8-b61a-304f252e45ec': 'AcrPush',
   '7f951dda-4ed3-4680-a7ca-43fe172d538d': 'AcrPull',
+  'b93aa761-3e63-49ed-ac28-beffa264f7ac': 'Container Registry Repository Reader',
+};
+
+/**
+ * Custom roles the deployment defines, with exactly their data actions (issue #15). The tag lock:
+ * the data actions of ACR's tag metadata (`PATCH /acr/v1/{repo}/_tags/{tag}`), as the ACR roles
+ * directory lists them for Container Registry Repository Writer, without its content/write.
+ */
+const VERIFIED_CUSTOM_ROLES = {
+  'basegate tag lock': ['Microsoft.ContainerRegistry/registries/repositories/metadata/read', 'Microsoft.ContainerRegistry/registries/repositories/metadata/write'],
 };
 
 describe('role assignments in infra/', () => {
-  const { assignments, problems } = checkRoleAssignments(ROOT, VERIFIED_ROLES);
+  const { assignments, problems } = checkRoleAssignments(ROOT, VERIFIED_ROLES, VERIFIED_CUSTOM_ROLES);
 
   it('each names a verified built-in role, explained beside and above it', () => {
     expect(problems).toEqual([]);
@@ -49,14 +59,15 @@ describe('role assignments in infra/', () => {
       'app-registry-access.bicep: Container Registry Tasks Contributor',
       'base-registry-access.bicep: AcrPush',
       'base-registry-access.bicep: Container Registry Data Importer and Data Reader',
-      'base-registry-access.bicep: Container Registry Repository Writer',
       'base-registry-access.bicep: Container Registry Tasks Contributor',
+      'base-registry-access.bicep: basegate tag lock',
       'key-vault.bicep: Key Vault Secrets Officer',
       'key-vault.bicep: Key Vault Secrets User',
       'monitoring.bicep: Monitoring Metrics Publisher',
       'storage.bicep: Storage Blob Data Owner',
       'storage.bicep: Storage Queue Data Contributor',
       'storage.bicep: Storage Table Data Contributor',
+      'validation-task.bicep: Container Registry Repository Reader',
     ]);
   });
 
@@ -81,7 +92,7 @@ describe('role assignment check fails on a planted mistake', () => {
     expect(after).not.toBe(before);
     fs.writeFileSync(storage(), after);
   };
-  const problems = () => checkRoleAssignments(tmp, VERIFIED_ROLES).problems;
+  const problems = () => checkRoleAssignments(tmp, VERIFIED_ROLES, VERIFIED_CUSTOM_ROLES).problems;
 
   it('the GUID is changed to another role but the comment still names the old one', () => {
     edit("roleDefinitions', '974c5e8b-45b9-4653-ba55-5f855dd0fb88')", "roleDefinitions', '8a0f0c08-91a1-4084-bc3d-661d67233fed')");
@@ -99,6 +110,13 @@ describe('role assignment check fails on a planted mistake', () => {
   it('the role id comes from a parameter, so no reader can tell which role it is', () => {
     edit("subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b') // Storage Blob Data Owner", 'hostRoleId // Storage Blob Data Owner');
     expect(problems()).toEqual([expect.stringMatching(/\(blobDataOwner\): roleDefinitionId must name exactly one built-in role GUID literally \(found 0\)/)]);
+  });
+
+  it('the custom tag-lock role gains content write (what Repository Writer or AcrPush would add)', () => {
+    const access = path.join(tmp, 'infra/modules/base-registry-access.bicep');
+    const text = fs.readFileSync(access, 'utf8');
+    fs.writeFileSync(access, text.replace("'Microsoft.ContainerRegistry/registries/repositories/metadata/write'", "'Microsoft.ContainerRegistry/registries/repositories/metadata/write'\n          'Microsoft.ContainerRegistry/registries/repositories/content/write'"));
+    expect(problems()).toEqual([expect.stringMatching(/\(tagLockAbac\): custom role basegate tag lock must hold exactly the data actions/)]);
   });
 
   it('the explanation above the assignment is missing', () => {
