@@ -3,8 +3,11 @@
  * the image server side, bytes never pass through the function (design.md, issue #4).
  *
  * Order, so that a tag never points at something incomplete and a re-run is a no-op:
- * 1. Read the source index once (data plane): refuse more than 50 manifests (ACR's import
- *    limit), and apply the platform policy (ACR imports an index whole).
+ * 1. Resolve the whole closure through the data plane (oci/closure.ts: ACR imports an index
+ *    whole, nested indexes and attestations included, so no platform filter), bounded; refuse
+ *    it when it holds a manifest the gates did not judge (`CLOSURE_NOT_JUDGED`), when the image
+ *    has more than 50 manifests (ACR's import limit), or under `platformFilter: refuse` when
+ *    the index has platforms beyond the wanted ones. Only the referrers the gates saw are taken.
  * 2. The immutable tag (the last of `tags`; promote.ts always puts it last) is imported under
  *    `NoForce`, by digest. If the target already has it: same digest → nothing to do; another
  *    digest → `IMMUTABLE_TAG_CONFLICT`. The check is a digest comparison through the data-plane
@@ -24,11 +27,11 @@
  */
 import type { ImportImageParameters } from '@azure/arm-containerregistry';
 import { BasegateError, ContentRejectedError } from '../errors';
-import { isIndex } from '../oci/media-types';
+import { resolveClosure, type Closure } from '../oci/closure';
+import { assertJudged } from '../oci/closure-judged';
+import { DEFAULTS as COPY_DEFAULTS } from '../oci/copy-options';
 import type { ImageRef } from '../oci/reference';
-import { cosignTags } from '../oci/registry/referrers';
 import type { Descriptor } from '../oci/registry-port';
-import { indexSchema } from '../oci/schema';
 import type { PromoteRequest, PromoteResult, Promoter } from '../pipeline/ports';
 import { importIntoAcr } from './acr-import';
 import { resolveAcrImportPromoterOptions, type AcrImportPromoterOptions, type ResolvedAcrImportPromoterOptions } from './acr-import-promoter-options';
@@ -41,6 +44,8 @@ export const ACR_IMPORT_MAX_MANIFESTS = 50;
 
 /** The `Promoter` port over ARM `importImage`. */
 export class AcrImportPromoter implements Promoter {
+  /** importImage copies an index whole: the gates must judge every entry. */
+  readonly filtersPlatforms = false;
   private readonly options: ResolvedAcrImportPromoterOptions;
 
   constructor(options: AcrImportPromoterOptions) {
@@ -57,9 +62,10 @@ export class AcrImportPromoter implements Promoter {
     const immutableTag = request.tags[request.tags.length - 1];
     const movingTags = request.tags.slice(0, -1);
 
-    const manifests = await this.inspectSource(source, request.platforms);
+    const closure = await this.resolveSource(source, request);
+    const manifests = this.checkSource(source, closure, request);
     const imported = await this.importImmutable(source, target, immutableTag);
-    const referrers = request.referrers === false ? 0 : await this.importReferrers(source, target);
+    const referrers = request.referrers === false ? 0 : await this.importReferrers(source, target, closure);
     await this.importMoving(source, target, movingTags);
     await this.verify(target, request.tags, digest);
     if (this.options.tagLock) await this.options.tagLock.lock(target.repository, immutableTag);
@@ -78,23 +84,40 @@ export class AcrImportPromoter implements Promoter {
     };
   }
 
-  /** Reads the source manifest; returns how many manifests the import copies. */
-  private async inspectSource(source: ImageRef, platforms: string[] | undefined): Promise<number> {
-    const manifest = await this.options.sourceRegistry.manifestGet(source);
-    if (!isIndex(manifest.mediaType)) return 1;
-    const index = indexSchema.parse(JSON.parse(manifest.bytes.toString('utf8')));
-    const count = 1 + index.manifests.length;
+  /** The closure ACR would copy: the index whole, the referrers the gates saw (all of them when the request names none). */
+  private async resolveSource(source: ImageRef, request: PromoteRequest): Promise<Closure> {
+    const registry = this.options.sourceRegistry;
+    return resolveClosure({
+      source: registry,
+      ref: source,
+      limits: request.limits,
+      referrers:
+        request.referrers === false
+          ? undefined
+          : {
+              depth: COPY_DEFAULTS.referrerDepth,
+              cosignSuffixes: COPY_DEFAULTS.cosignSuffixes,
+              tags: () => registry.tagList(source).then((t) => new Set(t), () => undefined),
+              ...(request.judged ? { only: new Set(request.judged.referrers) } : {}),
+            },
+    });
+  }
+
+  /** Refuses what must not be imported (see the module comment); returns how many manifests the image import copies. */
+  private checkSource(source: ImageRef, closure: Closure, request: PromoteRequest): number {
+    if (request.judged) assertJudged(closure, request.judged, `import of ${source}`, 'ACR import copies an index whole (every entry, nested indexes, attestations) and cannot leave them out');
+    const count = imageTree(closure).size;
     if (count > ACR_IMPORT_MAX_MANIFESTS) {
       throw new ContentRejectedError(
         'ACR_IMPORT_TOO_MANY_MANIFESTS',
-        `${source} is an index of ${index.manifests.length} manifests; ACR import copies at most ${ACR_IMPORT_MAX_MANIFESTS} manifests per image (promote it with the OCI copy instead)`,
+        `${source} is an index of ${count - 1} manifests; ACR import copies at most ${ACR_IMPORT_MAX_MANIFESTS} manifests per image (promote it with the OCI copy instead)`,
       );
     }
-    if (platforms && this.options.platformFilter === 'refuse') {
-      const wanted = new Set(platforms);
-      const extra = index.manifests.map(platformOf).filter((p): p is string => p !== undefined && !wanted.has(p));
+    if (request.platforms && this.options.platformFilter === 'refuse') {
+      const wanted = new Set(request.platforms);
+      const extra = closure.root.children.map(platformOf).filter((p): p is string => p !== undefined && !wanted.has(p));
       if (extra.length > 0) {
-        throw new ContentRejectedError('ACR_IMPORT_PLATFORM_FILTER', `${source} also has ${extra.join(', ')}; ACR import copies an index whole and cannot keep only ${platforms.join(', ')}`);
+        throw new ContentRejectedError('ACR_IMPORT_PLATFORM_FILTER', `${source} also has ${extra.join(', ')}; ACR import copies an index whole and cannot keep only ${request.platforms.join(', ')}`);
       }
     }
     return count;
@@ -138,11 +161,12 @@ export class AcrImportPromoter implements Promoter {
     return true;
   }
 
-  /** Imports every referrer (and cosign tag) the target lacks, one import each; returns how many. */
-  private async importReferrers(source: ImageRef, target: ImageRef): Promise<number> {
-    const { sourceRegistry, targetRegistry } = this.options;
-    const tagged = new Map((await cosignTags(sourceRegistry, source)).map((t) => [t.tag, t.info.digest] as const));
-    const referrers: Descriptor[] = await sourceRegistry.referrers(source);
+  /** Imports every referrer of the image's digest (and cosign tag) in the closure that the target lacks, one import each; returns how many. */
+  private async importReferrers(source: ImageRef, target: ImageRef, closure: Closure): Promise<number> {
+    const { targetRegistry } = this.options;
+    const own = closure.referrers.filter((r) => r.subject === source.digest);
+    const tagged = new Map(own.filter((r) => r.tag !== undefined).map((r) => [r.tag!, r.descriptor.digest] as const));
+    const referrers: Descriptor[] = own.filter((r) => r.tag === undefined).map((r) => r.descriptor);
     const taggedDigests = new Set(tagged.values());
     let imported = 0;
     for (const [tag, digest] of tagged) {
@@ -195,4 +219,17 @@ export class AcrImportPromoter implements Promoter {
 function platformOf(descriptor: Descriptor): string | undefined {
   const p = descriptor.platform;
   return p ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : undefined;
+}
+
+/** Digests of the image itself (the root and every manifest under it), referrers apart: what one importImage copies. */
+function imageTree(closure: Closure): Set<string> {
+  const tree = new Set<string>();
+  const walk = (digest: string): void => {
+    const m = closure.manifests.get(digest);
+    if (!m || tree.has(digest)) return;
+    tree.add(digest);
+    for (const child of m.children) walk(child.digest);
+  };
+  walk(closure.root.digest);
+  return tree;
 }

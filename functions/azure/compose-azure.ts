@@ -18,7 +18,7 @@ import type { AppSettings } from '../config/app-settings';
 import type { Config } from '../config/config';
 import type { ConfiguredImage } from '../config/tracked-images';
 import { createGates } from '../gates/create-gates';
-import { createImageInspector } from '../gates/image-inspector';
+import { createImageInspector, inspectorOptionsFor } from '../gates/image-inspector';
 import { CopyPromoter } from '../oci/copy-promoter';
 import type { RegistryEventListener } from '../oci/registry/events';
 import type { RegistryClientOptions } from '../oci/registry/options';
@@ -107,13 +107,15 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
   const byId = new Map(images.map((i) => [i.id, i]));
   const triggers = buildTriggers(images, arm, resolveSecret);
   const webhookSecret = createWebhookSecrets(settings.webhookSecretUris, resolveSecret, keyVault, () => clock.now());
+  const promoter = createPromoter(config, registry, arm, resolveSecret);
   const deps = {
     registry,
     state,
     clock,
-    promoter: createPromoter(config, registry, arm, resolveSecret),
+    promoter,
     gatesFor: (image: { id: string }) => createGates(byId.get(image.id)!.config, { clock, baseDir: config.dir, environment: startup.env, runAcrTask: arm.taskRunner() }),
-    inspect: (job: { image: { source: ConfiguredImage['source'] }; digest: string }) => createImageInspector(registry, job.image.source.withDigest(job.digest)),
+    // ARM import takes an index whole: its gates judge every entry (inspectorOptionsFor gives no platform filter then).
+    inspect: (job: { image: Pick<ConfiguredImage, 'source' | 'platforms' | 'closureLimits'>; digest: string }) => createImageInspector(registry, job.image.source.withDigest(job.digest), inspectorOptionsFor(job.image, promoter)),
     triggerFor: (dependent: { id: string }, image: { id: string }) => triggers.get(`${image.id}|${dependent.id}`)!,
   };
   const runtime: AzureRuntime = {

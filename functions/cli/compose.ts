@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load-config';
 import type * as azureCredential from '../azure/azure-credential';
 import { registryCredentials } from '../azure/registry-credentials';
 import { trackedImages, type ConfiguredImage } from '../config/tracked-images';
-import { createImageInspector } from '../gates/image-inspector';
+import { createImageInspector, inspectorOptionsFor } from '../gates/image-inspector';
 import { loadBlobLocations, saveBlobLocations } from '../oci/blob-locations-file';
 import { CopyPromoter } from '../oci/copy-promoter';
 import { LayoutRegistry } from '../oci/layout/layout-registry';
@@ -88,14 +88,16 @@ export async function composeCli(options: ComposeOptions): Promise<CliRuntime> {
   // Where blobs were put by earlier runs, kept beside the state: a later sync mounts a shared base layer instead of uploading it again.
   const blobsFile = path.join(path.dirname(stateFile), 'blob-locations.json');
   const blobLocations = loadBlobLocations(blobsFile);
+  const promoter = new CopyPromoter({ source, target, blobLocations, signal: options.signal });
   const deps: SyncDeps = {
     registry: source,
     state,
     clock,
     signal: options.signal,
-    promoter: new CopyPromoter({ source, target, blobLocations, signal: options.signal }),
+    promoter,
     gatesFor: stages.gatesFor,
-    inspect: (job) => createImageInspector(source, job.image.source.withDigest(job.digest)),
+    // The gates judge what this promoter writes: the platforms it keeps, within the image's closure bounds.
+    inspect: (job) => createImageInspector(source, job.image.source.withDigest(job.digest), inspectorOptionsFor(job.image, promoter)),
     triggerFor: stages.triggerFor,
   };
   return {

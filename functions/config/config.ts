@@ -49,8 +49,12 @@ export type TargetConfig =
 
 /** The gates of one image, defaults merged in (image wins per gate; `false` turned one off). */
 export interface GatesConfig {
-  /** Compressed bytes per platform. */
+  /** Compressed bytes per platform, its attestations included. */
   maxSize?: number;
+  /** Bytes one promotion writes in all (default 10 GiB; cannot be turned off). */
+  maxTotalSize?: number;
+  /** Manifests one promotion writes in all (default 500; cannot be turned off). */
+  maxManifests?: number;
   /** Milliseconds since the digest was first seen. */
   cooldown?: number;
   /** Milliseconds since the image config's `created`. */

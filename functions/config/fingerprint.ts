@@ -6,9 +6,15 @@
 import { createHash } from 'node:crypto';
 import type { ImageConfig } from './config';
 
-/** A stable hash of an image's gate configuration (gates and required platforms), 16 hex digits. */
+/**
+ * What the gates judge, beyond their configuration: bumped when that changes, so verdicts reached
+ * under the old rules are reached again. 2: the whole promotion closure (issue #16).
+ */
+const JUDGING_RULES = 2;
+
+/** A stable hash of an image's gate configuration (gates and required platforms, and the judging rules), 16 hex digits. */
 export function gatesFingerprint(image: Pick<ImageConfig, 'gates' | 'platforms'>): string {
-  return sha256(canonicalJson({ gates: image.gates, platforms: image.platforms ?? null })).slice(0, 16);
+  return sha256(canonicalJson({ gates: image.gates, platforms: image.platforms ?? null, rules: JUDGING_RULES })).slice(0, 16);
 }
 
 /** A stable hash of a parsed config document (before `${VAR}` interpolation, so no secret value goes into it). */

@@ -45,8 +45,12 @@ const acrTaskGate = z
 
 /** The gates of one image (or of `defaults`). */
 export const gatesSchema = z.strictObject({
-  /** Compressed size per platform. */
+  /** Compressed size per platform, with its attestations (and every attachment on its own). */
   maxSize: switchable(sizeField),
+  /** Bytes one promotion writes in all (every manifest, platform, attachment and referrer); always on, default 10 GiB. */
+  maxTotalSize: sizeField.optional(),
+  /** Manifests one promotion writes in all; always on, default 500. */
+  maxManifests: z.int().min(1).max(100_000).optional(),
   /** The digest was first seen at least this long ago. */
   cooldown: switchable(durationField),
   /** The image config's `created` is not older than this. */

@@ -1,4 +1,5 @@
 /** The pipeline's view of the configured images: policies and templates bound to each entry. */
+import { CLOSURE_LIMITS } from '../oci/closure';
 import type { TrackedImage } from '../pipeline/tracked-image';
 import type { Config, ImageConfig } from './config';
 import { gatesFingerprint } from './fingerprint';
@@ -23,6 +24,7 @@ export function trackedImages(config: Config): ConfiguredImage[] {
     allowUpstreamRollback: image.allowUpstreamRollback,
     immutableTag: (tag, digest) => renderImmutableTag(config.target.immutableTag, { tag, digest }),
     gatesFingerprint: gatesFingerprint(image),
+    closureLimits: { maxTotalSize: image.gates.maxTotalSize ?? CLOSURE_LIMITS.maxTotalSize, maxManifests: image.gates.maxManifests ?? CLOSURE_LIMITS.maxManifests },
     dependents: image.dependents.map((d) => ({ id: d.id, kind: d.kind })),
     config: image,
   }));

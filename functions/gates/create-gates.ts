@@ -10,6 +10,7 @@ import type { Gate } from '../pipeline/gate-port';
 import type { Clock } from '../pipeline/ports';
 import { acrTaskGate, type AcrTaskRunner } from './acr-task';
 import { approvalGate } from './approval';
+import { closureGate } from './closure';
 import { commandGate, type CommandGateOptions } from './command';
 import { cooldownGate } from './cooldown';
 import { labelsGate } from './labels';
@@ -21,7 +22,7 @@ import { signatureGate } from './signature/signature-gate';
 import { vulnerabilitiesGate } from './vulnerabilities/vulnerabilities-gate';
 
 /** The gates config plus the forms the command gate takes beyond it (a `/bin/sh -c` string, one run per platform). */
-export type GatesOptions = Omit<GatesConfig, 'command' | 'vulnerabilities'> & {
+export type GatesOptions = Omit<GatesConfig, 'command' | 'vulnerabilities' | 'maxTotalSize' | 'maxManifests'> & {
   command?: Omit<CommandGateOptions, 'cwd' | 'environment'>;
   vulnerabilities?: Omit<GatesConfig['vulnerabilities'] & object, 'scanner'> & { scanner?: Omit<CommandGateOptions, 'cwd' | 'environment'> & { format?: 'trivy' | 'grype' | 'sarif' } };
 };
@@ -38,7 +39,7 @@ export interface CreateGatesDeps {
   environment?: Readonly<Record<string, string | undefined>>;
 }
 
-/** One Gate per configured gate, the platforms gate first when the image requires platforms. */
+/** One Gate per configured gate, the platforms gate first when the image requires platforms, the closure gate (always on) last. */
 export function createGates(image: { platforms?: readonly string[]; gates: GatesOptions }, deps: CreateGatesDeps = {}): Gate[] {
   const { gates } = image;
   const out: Gate[] = [];
@@ -60,5 +61,7 @@ export function createGates(image: { platforms?: readonly string[]; gates: Gates
       throw new ConfigError('the acrTask gate needs Azure: it runs on ACR Tasks, which this runtime cannot reach (the Azure Functions app can); turn it off here with acrTask: false, or use a command gate', { path: 'gates.acrTask', code: 'GATE_UNAVAILABLE' });
     out.push(acrTaskGate(gates.acrTask, deps.runAcrTask));
   }
+  // Last: its refusals (a bound passed, content refused) read best after the specific gates' reasons.
+  out.push(closureGate());
   return out;
 }

@@ -1,27 +1,36 @@
 /**
  * The gates' read access to the image under validation, over the Registry port.
  *
- * Everything is fetched lazily (a gate set without `maxSize`/`labels` never reads a platform
- * manifest) and once per inspector (every gate shares the same fetch). Every manifest is
- * fetched by digest, so the port verifies its bytes; configs are blobs, verified while streamed.
+ * The gates judge what the promotion writes: the inspector resolves the promotion closure
+ * (oci/closure.ts: the root as the promoter will write it, every index entry and nested index,
+ * every referrer, all bounded) once, and `platforms()` are its runnable images wherever they
+ * sit, each with the attachments judged with it (attestations, their signatures). Give the
+ * inspector the platforms the promoter keeps (`platforms`), or none when it takes an index
+ * whole (ARM import): then every entry is judged.
  *
- * Index entries that are not runnable images are left out of `platforms()`: BuildKit's
- * attestation manifests (`unknown/unknown`, annotation `vnd.docker.reference.type:
- * attestation-manifest`, https://docs.docker.com/build/metadata/attestations/attestation-storage/)
- * and entries that are not image manifests (nested indexes, artifacts).
+ * Everything is fetched lazily and once per inspector (every gate shares the same fetch).
+ * Every manifest is fetched by digest, so the port verifies its bytes; configs are blobs,
+ * verified while streamed.
  *
  * Referrers are what the port lists (referrers API, else the OCI `sha256-<hex>` tag schema)
  * plus cosign's own tag schema (`sha256-<hex>.sig|.att|.sbom`, cosign before OCI 1.1), each
- * given the artifact type cosign uses for it in referrers mode.
+ * given the artifact type cosign uses for it in referrers mode: the closure's own, so the
+ * referrers a gate sees are the ones promoted (unless the root is a filtered index, whose
+ * referrers are not promoted: they are then listed apart).
  */
 import type { z } from 'zod';
 import { MemoryCache, cached } from '../cache';
 import { ConfigError, ContentRejectedError, InvalidReferenceError } from '../errors';
-import { isImageManifest, isIndex } from '../oci/media-types';
+import { resolveClosure, type Closure, type ClosureLimits, type ClosureManifest } from '../oci/closure';
+import { DEFAULTS as COPY_DEFAULTS } from '../oci/copy-options';
+import { parsePlatform } from '../oci/platform-filter';
 import type { ImageRef } from '../oci/reference';
-import type { Manifest, Registry } from '../oci/registry-port';
+import type { Manifest, ReferrersOptions, Registry } from '../oci/registry-port';
+import { isImageManifest, isIndex } from '../oci/media-types';
 import { imageConfigSchema, imageManifestSchema, indexSchema, type Descriptor, type ImageConfig, type ImageManifest } from '../oci/schema';
-import type { ImageInspector, PlatformImage } from '../pipeline/gate-port';
+import type { ClosureEntry, ImageInspector, PlatformImage, PromotionClosure } from '../pipeline/gate-port';
+import type { Promoter } from '../pipeline/ports';
+import type { TrackedImage } from '../pipeline/tracked-image';
 import { cosignTags, type CosignTag } from '../oci/registry/referrers';
 import { platformName } from './platform-name';
 
@@ -29,6 +38,10 @@ import { platformName } from './platform-name';
 export interface ImageInspectorOptions {
   /** Largest image config read, in bytes. */
   maxConfigBytes?: number;
+  /** Platforms the promoter keeps of the root index (`os/arch[/variant]`); omitted when it takes the index whole. */
+  platforms?: readonly string[];
+  /** Bounds of the closure; oci/closure.ts's defaults when omitted. */
+  limits?: Partial<ClosureLimits>;
 }
 
 const DEFAULTS = {
@@ -37,10 +50,15 @@ const DEFAULTS = {
 } as const;
 
 /** Fills in the defaults of {@link ImageInspectorOptions}. */
-export function resolveImageInspectorOptions(options: ImageInspectorOptions = {}): Required<ImageInspectorOptions> {
+export function resolveImageInspectorOptions(options: ImageInspectorOptions = {}): { maxConfigBytes: number } {
   const maxConfigBytes = options.maxConfigBytes ?? DEFAULTS.maxConfigBytes;
   if (!(Number.isInteger(maxConfigBytes) && maxConfigBytes > 0)) throw new ConfigError(`maxConfigBytes must be a positive integer, got ${maxConfigBytes}`, { path: 'maxConfigBytes' });
   return { maxConfigBytes };
+}
+
+/** The inspector options that make the gates judge what `promoter` writes of `image`: its platforms when it filters, its closure bounds. */
+export function inspectorOptionsFor(image: Pick<TrackedImage, 'platforms' | 'closureLimits'>, promoter: Pick<Promoter, 'filtersPlatforms'>): ImageInspectorOptions {
+  return { platforms: promoter.filtersPlatforms ? image.platforms : undefined, limits: image.closureLimits };
 }
 
 /** Annotation BuildKit puts on attestation entries of an index. */
@@ -51,38 +69,60 @@ export function createImageInspector(registry: Registry, source: ImageRef, optio
   if (!source.digest) throw new InvalidReferenceError(source.toString(), 'the image under validation must be pinned to a digest');
   const pinned = source.pinned();
   const { maxConfigBytes } = resolveImageInspectorOptions(options);
+  const platformFilter = options.platforms?.length ? options.platforms.map(parsePlatform) : undefined;
   // One store per inspector: an inspector lives for one validation of one digest.
   const store = new MemoryCache();
   const forever = Infinity;
 
   const manifest = (digest: string): Promise<Manifest> =>
     cached({ namespace: 'inspector.manifest', key: digest, ttl: forever, store }, () => registry.manifestGet(pinned.withDigest(digest)));
+  // The closure reads manifests through the same memo, so `offered()` and the closure fetch each once.
+  const memoised = {
+    manifestGet: (ref: ImageRef) => manifest(ref.digest!),
+    manifestHead: (ref: ImageRef) => registry.manifestHead(ref),
+    referrers: (ref: ImageRef, options?: ReferrersOptions) => registry.referrers(ref, options),
+  };
 
-  const top = (): Promise<Manifest> => manifest(pinned.digest as string);
+  const closure = (): Promise<Closure> =>
+    cached({ namespace: 'inspector.closure', key: pinned.digest as string, ttl: forever, store }, () =>
+      resolveClosure({
+        source: memoised,
+        ref: pinned,
+        platforms: platformFilter,
+        limits: options.limits,
+        referrers: {
+          depth: COPY_DEFAULTS.referrerDepth,
+          cosignSuffixes: COPY_DEFAULTS.cosignSuffixes,
+          tags: () => registry.tagList(pinned).then((t) => new Set(t), () => undefined),
+        },
+      }),
+    );
+
+  const view = (): Promise<PromotionClosure> =>
+    cached({ namespace: 'inspector.view', key: pinned.digest as string, ttl: forever, store }, async () => closureView(await closure()));
 
   const platforms = (): Promise<PlatformImage[]> =>
     cached({ namespace: 'inspector.platforms', key: pinned.digest as string, ttl: forever, store }, async () => {
-      const root = await top();
-      if (isImageManifest(root.mediaType)) {
-        const parsed = parseJson(root, imageManifestSchema);
-        const descriptor: Descriptor = { mediaType: root.mediaType, digest: root.digest, size: root.size };
-        const image: PlatformImage = { platform: '', descriptor, manifest: parsed };
-        return [{ ...image, platform: platformOfConfig(await config(image)) }];
+      let c: Closure;
+      try {
+        c = await closure();
+      } catch (err) {
+        // An index with none of the platforms the promoter keeps has no platform to judge (the closure gate says why).
+        if (err instanceof ContentRejectedError && err.code === 'PLATFORM_NOT_FOUND') return [];
+        throw err;
       }
-      if (!isIndex(root.mediaType)) throw new ContentRejectedError('MANIFEST_UNSUPPORTED', `${pinned}: media type ${root.mediaType} is neither an image manifest nor an index`);
-      const index = parseJson(root, indexSchema);
-      const entries = index.manifests.filter(isRunnableEntry);
+      const v = await view();
+      const runnable = [...c.manifests.values()].filter((m) => m.kind === 'image');
       return Promise.all(
-        entries.map(async (descriptor): Promise<PlatformImage> => {
-          const got = await manifest(descriptor.digest);
-          if (!isImageManifest(got.mediaType)) throw new ContentRejectedError('MANIFEST_UNSUPPORTED', `${pinned.withDigest(descriptor.digest)}: index entry of media type ${got.mediaType}, expected an image manifest`);
-          const parsed = parseJson(got, imageManifestSchema);
-          const image: PlatformImage = { platform: descriptor.platform ? platformName(descriptor.platform) : '', descriptor, manifest: parsed };
+        runnable.map(async (m): Promise<PlatformImage> => {
+          const manifest = parseJson(m, imageManifestSchema);
+          const descriptor: Descriptor = m.descriptor ?? { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length };
+          const attachments = v.entries.filter((e) => e.kind === 'attachment' && e.attachedTo === m.digest);
+          const image: PlatformImage = { platform: descriptor.platform ? platformName(descriptor.platform) : '', descriptor, manifest, attachments };
           return image.platform ? image : { ...image, platform: platformOfConfig(await config(image)) };
         }),
       );
     });
-
   const config = (image: { manifest: ImageManifest }): Promise<ImageConfig> => {
     const descriptor = image.manifest.config;
     return cached({ namespace: 'inspector.config', key: descriptor.digest, ttl: forever, store }, async () => {
@@ -114,6 +154,15 @@ export function createImageInspector(registry: Registry, source: ImageRef, optio
 
   const referrers = (artifactType?: string): Promise<Descriptor[]> =>
     cached({ namespace: 'inspector.referrers', key: artifactType ?? '', ttl: forever, store }, async () => {
+      const c = await closure();
+      if (c.root.written === c.root.bytes) {
+        // The promotion copies these: the gates see exactly them.
+        const own = c.referrers.filter((r) => r.subject === c.root.digest);
+        const all = own
+          .map((r): Descriptor => (r.tag && !r.descriptor.artifactType ? { ...r.descriptor, artifactType: cosignArtifactType(r.tag.slice(r.tag.lastIndexOf('.') + 1) as CosignTag['kind']) } : r.descriptor))
+          .filter((d, i, list) => list.findIndex((o) => o.digest === d.digest) === i);
+        return artifactType ? all.filter((d) => d.artifactType === artifactType) : all;
+      }
       const [listed, tagged] = await Promise.all([registry.referrers(pinned, artifactType ? { artifactType } : {}), cosignTags(registry, pinned)]);
       const fromTags = tagged.map((t): Descriptor => ({ mediaType: t.info.mediaType, digest: t.info.digest, size: t.info.size, artifactType: cosignArtifactType(t.kind) }));
       const all = [...listed, ...fromTags.filter((d) => !listed.some((l) => l.digest === d.digest))];
@@ -121,9 +170,21 @@ export function createImageInspector(registry: Registry, source: ImageRef, optio
       return artifactType ? all.filter((d) => d.artifactType === artifactType) : all;
     });
 
+  const offered = (): Promise<string[]> =>
+    cached({ namespace: 'inspector.offered', key: pinned.digest as string, ttl: forever, store }, async () => {
+      const root = await manifest(pinned.digest as string);
+      if (isImageManifest(root.mediaType)) return [platformOfConfig(await config({ manifest: parseJson(root, imageManifestSchema) }))];
+      if (!isIndex(root.mediaType)) return [];
+      return parseJson(root, indexSchema)
+        .manifests.filter((d) => d.platform && d.annotations?.[REFERENCE_TYPE] !== 'attestation-manifest' && !(d.platform.os === 'unknown' && d.platform.architecture === 'unknown'))
+        .map((d) => platformName(d.platform!));
+    });
+
   return {
-    mediaType: async () => (await top()).mediaType,
+    mediaType: async () => (await manifest(pinned.digest as string)).mediaType,
     platforms,
+    offered,
+    closure: view,
     config: (image) => config(image),
     referrers,
     manifest: (digest) => manifest(digest),
@@ -131,11 +192,29 @@ export function createImageInspector(registry: Registry, source: ImageRef, optio
   };
 }
 
-/** False for attestation entries and for anything that is not an image manifest. */
-function isRunnableEntry(descriptor: Descriptor): boolean {
-  if (!isImageManifest(descriptor.mediaType)) return false;
-  if (descriptor.annotations?.[REFERENCE_TYPE] === 'attestation-manifest') return false;
-  return !(descriptor.platform?.os === 'unknown' && descriptor.platform.architecture === 'unknown');
+/** The gates' view of a closure: each attachment anchored to the runnable image it is judged with. */
+function closureView(c: Closure): PromotionClosure {
+  const anchorOf = (m: ClosureManifest): string | undefined => {
+    const seen = new Set<string>();
+    let at: ClosureManifest | undefined = m;
+    while (at?.kind === 'attachment' && at.attachedTo !== undefined && !seen.has(at.digest)) {
+      seen.add(at.digest);
+      at = c.manifests.get(at.attachedTo);
+    }
+    return at?.kind === 'image' ? at.digest : undefined;
+  };
+  const entries = [...c.manifests.values()].map(
+    (m): ClosureEntry => ({
+      digest: m.digest,
+      mediaType: m.mediaType,
+      kind: m.kind,
+      role: m.role,
+      size: m.blobs.reduce((sum, b) => sum + b.size, 0),
+      ...(m.kind === 'attachment' && anchorOf(m) ? { attachedTo: anchorOf(m) } : {}),
+      ...(m.descriptor?.platform ? { platform: platformName(m.descriptor.platform) } : {}),
+    }),
+  );
+  return { entries, referrers: [...new Set(c.referrers.map((r) => r.descriptor.digest))], totalSize: c.totalSize };
 }
 
 function platformOfConfig(config: ImageConfig): string {
@@ -143,7 +222,7 @@ function platformOfConfig(config: ImageConfig): string {
   return platformName({ os: config.os ?? 'unknown', architecture: config.architecture ?? 'unknown', variant });
 }
 
-function parseJson<T>(manifest: Manifest, schema: z.ZodType<T>): T {
+function parseJson<T>(manifest: Pick<Manifest, 'bytes' | 'digest'>, schema: z.ZodType<T>): T {
   let json: unknown;
   try {
     json = JSON.parse(manifest.bytes.toString('utf8'));

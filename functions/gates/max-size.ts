@@ -1,6 +1,9 @@
 /**
- * Gate `maxSize`: the compressed size of each platform (its config plus its layers, as the
- * manifests declare them: what a pull transfers) is at most the limit. Judged platforms: judged-platforms.ts.
+ * Gate `maxSize`: the compressed size of each platform the promotion writes (its config plus its
+ * layers, as the manifests declare them: what a pull transfers), together with the attachments
+ * judged with it (its attestations and their signatures), is at most the limit; an attachment
+ * anchored to no platform (one hanging off an index) is held to the limit on its own. Judged
+ * platforms: judged-platforms.ts; the whole promotion is bounded by `maxTotalSize` (gates/closure.ts).
  */
 import { ConfigError } from '../errors';
 import type { Gate } from '../pipeline/gate-port';
@@ -13,7 +16,7 @@ export interface MaxSizeGateOptions {
   maxSize: number;
 }
 
-/** Fails for each platform whose config + layers exceed `maxSize` bytes, naming the platform, its size and the limit. */
+/** Fails for each platform (with its attachments) or lone attachment over `maxSize` bytes, naming it, its size and the limit. */
 export function maxSizeGate(options: MaxSizeGateOptions): Gate {
   const limit = options.maxSize;
   if (!(Number.isFinite(limit) && limit > 0)) throw new ConfigError(`maxSize must be a positive size, got ${limit}`, { path: 'gates.maxSize' });
@@ -22,13 +25,16 @@ export function maxSizeGate(options: MaxSizeGateOptions): Gate {
     async evaluate(context) {
       const platforms = await judgedPlatforms(context);
       if (platforms.length === 0) return { gate: 'maxSize', outcome: 'fail', reasons: [noPlatformReason(context)] };
-      const sizes = platforms.map((p) => ({
-        platform: p.platform,
-        bytes: p.manifest.config.size + p.manifest.layers.reduce((sum, l) => sum + l.size, 0),
-      }));
-      const over = sizes.filter((s) => s.bytes > limit);
-      const reasons = over.map((s) => `${s.platform}: ${formatBytes(s.bytes)} compressed (${s.bytes} bytes), over the ${formatBytes(limit)} limit`);
-      return { gate: 'maxSize', outcome: over.length ? 'fail' : 'pass', reasons, detail: { limit, sizes } };
+      const sizes = platforms.map((p) => {
+        const attached = (p.attachments ?? []).reduce((sum, a) => sum + a.size, 0);
+        return { platform: p.platform, digest: p.descriptor.digest, bytes: p.manifest.config.size + p.manifest.layers.reduce((sum, l) => sum + l.size, 0) + attached, attached };
+      });
+      const loose = (await context.inspector.closure()).entries.filter((e) => e.kind === 'attachment' && e.attachedTo === undefined);
+      const reasons = [
+        ...sizes.filter((s) => s.bytes > limit).map((s) => `${s.platform}: ${formatBytes(s.bytes)} compressed (${s.bytes} bytes${s.attached ? `, ${s.attached} of them in its attachments` : ''}), over the ${formatBytes(limit)} limit`),
+        ...loose.filter((a) => a.size > limit).map((a) => `attachment ${a.digest}: ${formatBytes(a.size)} compressed (${a.size} bytes), over the ${formatBytes(limit)} limit`),
+      ];
+      return { gate: 'maxSize', outcome: reasons.length ? 'fail' : 'pass', reasons, detail: { limit, sizes } };
     },
   };
 }

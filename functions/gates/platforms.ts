@@ -20,11 +20,13 @@ export function platformsGate(options: PlatformsGateOptions): Gate {
   return {
     name: 'platforms',
     async evaluate({ inspector }) {
+      // Judged on what is promoted; the reason names everything the image offers.
       const available = (await inspector.platforms()).map((p) => p.platform);
       const missing = required.filter((r) => !available.some((a) => platformMatches(r, a)));
       const detail = { required, available };
       if (missing.length === 0) return { gate: 'platforms', outcome: 'pass', reasons: [], detail };
-      const has = available.length ? available.join(', ') : 'no runnable platform';
+      const offered = await inspector.offered();
+      const has = offered.length ? offered.join(', ') : 'no runnable platform';
       return { gate: 'platforms', outcome: 'fail', reasons: [`missing ${missing.join(', ')}; the image has ${has}`], detail };
     },
   };

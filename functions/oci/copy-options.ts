@@ -6,6 +6,8 @@ import { ConfigError } from '../errors';
 import { BlobLocations } from './blob-locations';
 import { createLimit, type Limit } from './limit';
 import { parsePlatform, type PlatformSpec } from './platform-filter';
+import type { ClosureLimits } from './closure';
+import type { JudgedClosure } from '../pipeline/ports';
 import type { ImageRef } from './reference';
 import type { Registry } from './registry-port';
 
@@ -33,6 +35,10 @@ export interface CopyOptions {
   platforms?: string[];
   /** Copy signatures, SBOMs and attestations that refer to the copied manifests. */
   referrers?: boolean;
+  /** What the gates judged: a closure holding anything else is refused before any byte moves; only these referrers are copied. */
+  judged?: JudgedClosure;
+  /** Bounds of the closure (closure.ts's defaults for what is not given). */
+  limits?: Partial<ClosureLimits>;
   /** Leaf operations (a blob transfer, a manifest request) in flight at once, across all images of this copy. */
   concurrency?: number;
   /** A limiter shared with other copies (a sync run) instead of `concurrency`. */
@@ -57,6 +63,8 @@ export interface ResolvedCopyOptions {
   tags: string[];
   platforms: PlatformSpec[] | undefined;
   referrers: boolean;
+  judged: JudgedClosure | undefined;
+  limits: Partial<ClosureLimits> | undefined;
   limit: Limit;
   blobLocations: BlobLocations;
   mountSources: ImageRef[];
@@ -106,6 +114,8 @@ export function resolveCopyOptions(options: CopyOptions): ResolvedCopyOptions {
     tags,
     platforms: options.platforms?.map(parsePlatform),
     referrers: options.referrers ?? DEFAULTS.referrers,
+    judged: options.judged,
+    limits: options.limits,
     limit: options.limit ?? createLimit(options.concurrency ?? DEFAULTS.concurrency),
     blobLocations: options.blobLocations ?? new BlobLocations(),
     mountSources: mountSources.map((m) => m.withRepository(m.repository)),

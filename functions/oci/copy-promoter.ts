@@ -31,6 +31,8 @@ const DEFAULTS = {
 };
 
 export class CopyPromoter implements Promoter {
+  /** The copy writes only the requested platforms of an index (platform-filter.ts). */
+  readonly filtersPlatforms = true;
   private readonly limit: Limit;
   private readonly locations: BlobLocations;
 
@@ -48,6 +50,8 @@ export class CopyPromoter implements Promoter {
       tags: request.tags,
       platforms: request.platforms,
       referrers: request.referrers ?? true,
+      judged: request.judged,
+      limits: request.limits,
       limit: this.limit,
       blobLocations: this.locations,
       mountSources: (this.options.mountSources ?? []).filter((r) => r.repository !== request.target.repository),

@@ -6,6 +6,8 @@
  *   it gets its slot), the ones in flight finish, and the copy rejects with that first error
  *   only once nothing of it is still running, so a caller's re-run never races a straggler.
  */
+import { BasegateError } from '../errors';
+import type { Closure } from './closure';
 import type { CopyProgressEvent, ResolvedCopyOptions } from './copy-options';
 import { CopyStats } from './copy-result';
 import { BlobCopier } from './blob-copier';
@@ -17,9 +19,20 @@ export class CopyRun {
   readonly blobs: BlobCopier;
   private failure: { error: unknown } | undefined;
   private tags: Promise<ReadonlySet<string> | undefined> | undefined;
+  private resolved: Closure | undefined;
 
   constructor(readonly options: ResolvedCopyOptions) {
     this.blobs = new BlobCopier(this);
+  }
+
+  /** What this copy writes, resolved and bounded before anything else (closure.ts). */
+  get closure(): Closure {
+    if (!this.resolved) throw new BasegateError('COPY_NO_CLOSURE', 'the closure is resolved before anything is copied');
+    return this.resolved;
+  }
+
+  set closure(closure: Closure) {
+    this.resolved = closure;
   }
 
   /** The source manifest or blob at `digest`. */

@@ -1,22 +1,22 @@
 /**
- * Copies one manifest and everything under it, children and blobs first, the manifest last,
- * so that a crash at any point leaves nothing in the target that points at missing content.
+ * Copies one manifest of the resolved closure (closure.ts) and everything under it, children
+ * and blobs first, the manifest last, so that a crash at any point leaves nothing in the target
+ * that points at missing content.
  *
- * - The source manifest is fetched by digest, which the port verifies (its size and media
- *   type are checked here against the descriptor that named it): never re-serialised, so the target
- *   digest equals the source digest.
- * - A platform filter applies to the top-level index only: it may write a new, smaller index
- *   of the same media type (platform-filter.ts). Nested indexes are copied whole.
+ * - Only manifests of the closure are written, with the bytes the closure fetched (by digest,
+ *   verified by the port, never re-serialised: the target digest equals the source digest). A
+ *   digest outside the closure is refused (`CLOSURE_MISMATCH`), never fetched.
+ * - A root index the platform filter changed is written as the smaller index the closure made
+ *   (platform-filter.ts); nested indexes are copied whole.
  * - A manifest the target already has is not walked again: a registry (and the layout backend)
  *   refuses a manifest whose blobs or children are missing, so its presence means completeness.
  */
 import { ContentRejectedError, DigestMismatchError } from '../errors';
 import type { CopyRun } from './copy-run';
 import { algorithmOf, digestOf } from './digest';
-import { isForeignLayer, parseManifestJson } from './manifest-json';
-import { isIndex, isKnownManifest } from './media-types';
-import { filterIndex, formatPlatform, platformMatches, type PlatformSpec } from './platform-filter';
-import { imageConfigSchema, imageManifestSchema, indexSchema, type Descriptor } from './schema';
+import { parseManifestJson } from './manifest-json';
+import { formatPlatform, platformMatches, type PlatformSpec } from './platform-filter';
+import { imageConfigSchema, type Descriptor } from './schema';
 
 /** A manifest now present in the target. */
 export interface CopiedManifest {
@@ -30,73 +30,33 @@ export interface CopiedManifest {
   pushed: boolean;
 }
 
-/** How to copy one manifest tree. */
-export interface ManifestCopyOptions {
-  /** Platforms to keep; only the top-level manifest takes a filter. */
-  platforms?: readonly PlatformSpec[];
-  /** Collects the digests copied verbatim, whose referrers then follow them. */
-  subjects: string[];
-}
-
 /** The largest image config read to check a single-platform image's platform; configs are a few KiB. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
-/** Copies the manifest `wanted` names, and all it needs, into the target repository. */
-export async function copyManifest(run: CopyRun, wanted: { digest: string; mediaType?: string; size?: number }, options: ManifestCopyOptions): Promise<CopiedManifest> {
-  const { source, target } = run.options;
-  const what = `manifest ${wanted.digest} of ${run.options.sourceRef.name}`;
-  // Fetched by digest: the port's manifestGet has verified the bytes against it.
-  const fetched = await run.task(() => source.manifestGet(run.sourceAt(wanted.digest)));
-  if (wanted.size !== undefined && fetched.bytes.length !== wanted.size) {
-    throw new ContentRejectedError('SIZE_MISMATCH', `${what}: ${fetched.bytes.length} bytes, its descriptor declares ${wanted.size}`);
-  }
-  if (wanted.mediaType !== undefined && fetched.mediaType !== wanted.mediaType) {
-    throw new ContentRejectedError('MANIFEST_INVALID', `${what}: served as ${fetched.mediaType}, its descriptor says ${wanted.mediaType}`);
-  }
-  const mediaType = fetched.mediaType;
-  if (!isKnownManifest(mediaType)) throw new ContentRejectedError('MEDIA_TYPE_UNSUPPORTED', `${what}: media type ${mediaType} is not one basegate copies`);
-  const json = parseManifestJson(fetched.bytes, what);
+/** Copies the closure's manifest `sourceDigest`, and all it needs, into the target repository. */
+export async function copyManifest(run: CopyRun, sourceDigest: string): Promise<CopiedManifest> {
+  const entry = run.closure.manifests.get(sourceDigest);
+  const what = `manifest ${sourceDigest} of ${run.options.sourceRef.name}`;
+  if (!entry) throw new ContentRejectedError('CLOSURE_MISMATCH', `${what} is not in the resolved closure; it is not copied`);
+  const { target } = run.options;
+  const bytes = entry.written;
+  const digest = bytes === entry.bytes ? entry.digest : digestOf(bytes, algorithmOf(entry.digest));
+  const copied = { digest, sourceDigest: entry.digest, mediaType: entry.mediaType, bytes };
 
-  let bytes = fetched.bytes;
-  let children: Descriptor[] = [];
-  let blobs: Descriptor[] = [];
-  let config: Descriptor | undefined;
-  if (isIndex(mediaType)) {
-    const index = indexSchema.safeParse(json);
-    if (!index.success) throw new ContentRejectedError('MANIFEST_INVALID', `${what}: ${index.error.issues[0]?.message}`);
-    children = index.data.manifests;
-    if (options.platforms) {
-      const filtered = filterIndex({ ...json, manifests: index.data.manifests }, options.platforms, what);
-      if (filtered.changed) {
-        bytes = filtered.bytes;
-        children = filtered.kept;
-      }
-    }
-  } else {
-    const image = imageManifestSchema.safeParse(json);
-    if (!image.success) throw new ContentRejectedError('MANIFEST_INVALID', `${what}: ${image.error.issues[0]?.message}`);
-    config = image.data.config;
-    blobs = [image.data.config, ...image.data.layers.filter((l) => !isForeignLayer(l))];
-  }
-  const verbatim = bytes === fetched.bytes;
-  const digest = verbatim ? fetched.digest : digestOf(bytes, algorithmOf(wanted.digest));
-  if (verbatim) options.subjects.push(digest);
-  const copied = { digest, sourceDigest: fetched.digest, mediaType, bytes };
-
-  if (options.platforms && config) await checkImagePlatform(run, config, options.platforms, what);
+  if (entry.role === 'root' && run.options.platforms && entry.kind !== 'index') await checkImagePlatform(run, entry.blobs[0], run.options.platforms, what);
   const present = await run.task(() => target.manifestHead(run.targetAt(digest)));
   if (present?.digest === digest) {
     run.stats.manifestsSkipped++;
-    run.emit({ type: 'manifest', digest, mediaType, action: 'skipped' });
+    run.emit({ type: 'manifest', digest, mediaType: entry.mediaType, action: 'skipped' });
     return { ...copied, pushed: false };
   }
 
-  await run.all(children, (child) => copyManifest(run, child, { subjects: options.subjects }));
-  await run.all(blobs, (blob) => run.blobs.copy(blob));
-  const stored = await run.task(() => target.manifestPut(run.targetAt(digest), { mediaType, bytes }));
+  await run.all(entry.children, (child) => copyManifest(run, child.digest));
+  await run.all(entry.blobs, (blob) => run.blobs.copy(blob));
+  const stored = await run.task(() => target.manifestPut(run.targetAt(digest), { mediaType: entry.mediaType, bytes }));
   if (stored !== digest) throw new DigestMismatchError(`manifest pushed to ${run.options.targetRepo.name}`, digest, stored);
   run.stats.manifests++;
-  run.emit({ type: 'manifest', digest, mediaType, action: 'pushed' });
+  run.emit({ type: 'manifest', digest, mediaType: entry.mediaType, action: 'pushed' });
   return { ...copied, pushed: true };
 }
 

@@ -14,14 +14,48 @@ export interface PlatformImage {
   platform: string;
   descriptor: Descriptor & { platform?: Platform };
   manifest: ImageManifest;
+  /** Attachments judged with it (its attestations, their signatures): see {@link ClosureEntry}. */
+  attachments?: ClosureEntry[];
+}
+
+/** One manifest of what promoting the digest writes (functions/oci/closure.ts). */
+export interface ClosureEntry {
+  digest: string;
+  mediaType: string;
+  /** Runnable image (it has a filesystem layer), attachment (attestation, signature, SBOM, artifact) or index. */
+  kind: 'image' | 'attachment' | 'index';
+  role: 'root' | 'child' | 'referrer';
+  /** Declared bytes of its config and layers (0 for an index). */
+  size: number;
+  /** An attachment's anchor: the entry it annotates, a referrer's subject, else its index. */
+  attachedTo?: string;
+  /** `os/arch[/variant]` as its index entry states it. */
+  platform?: string;
+}
+
+/** Everything promoting the digest writes, resolved and bounded before anything is copied. */
+export interface PromotionClosure {
+  entries: ClosureEntry[];
+  /** Digests of the referrers taken (a subset of the entries' digests). */
+  referrers: string[];
+  /** Manifest bytes plus distinct blob bytes. */
+  totalSize: number;
 }
 
 /** Read access to the image under validation, fetched lazily and once, every byte verified. */
 export interface ImageInspector {
   /** Top-level media type (index or manifest). */
   mediaType(): Promise<string>;
-  /** Every platform image (one for a single-platform manifest); attestation entries excluded. */
+  /**
+   * Every runnable image the promotion writes (one for a single-platform manifest), wherever it
+   * sits in the closure: index entries, nested indexes, referrers. Attachments are not platforms:
+   * each comes with the platform it is attached to.
+   */
   platforms(): Promise<PlatformImage[]>;
+  /** Platforms the image offers at its top level, before any filter (`os/arch[/variant]`; attestations left out): what the platforms gate names. */
+  offered(): Promise<string[]>;
+  /** The closure the promotion writes, bounded (throws `CLOSURE_TOO_LARGE` / `CLOSURE_TOO_MANY_MANIFESTS`). */
+  closure(): Promise<PromotionClosure>;
   /** The image config of one platform. */
   config(image: PlatformImage): Promise<ImageConfig>;
   /** Referrers of the digest (signatures, SBOMs, attestations), optionally of one artifact type. */

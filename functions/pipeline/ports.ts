@@ -87,6 +87,31 @@ export interface PromoteRequest {
   platforms?: string[];
   /** Copy signatures, SBOMs and attestations that refer to the digest. Default true. */
   referrers?: boolean;
+  /**
+   * What the gates judged: the promoter resolves the closure it would write and refuses
+   * (`CLOSURE_NOT_JUDGED`) when it holds a manifest outside this; of the referrers, only these are taken.
+   */
+  judged?: JudgedClosure;
+  /** Bounds of the closure (maxTotalSize, maxManifests); the defaults when absent. */
+  limits?: ClosureLimits;
+}
+
+/** Bounds of a promotion closure. */
+export interface ClosureLimits {
+  /** Bytes in all: manifests plus each distinct blob once. */
+  maxTotalSize: number;
+  /** Manifests in all: the image's, every index entry, every referrer and what is under it. */
+  maxManifests: number;
+}
+
+/** What a verdict records of the closure its gates judged (the whole of what may be promoted). */
+export interface JudgedClosure {
+  /** Source digests of every manifest judged: the root, index entries, attachments, referrers. Sorted. */
+  manifests: string[];
+  /** Of those, the referrers (signatures, SBOMs, attestations found by subject or cosign tag). Sorted. */
+  referrers: string[];
+  /** Manifest bytes plus distinct blob bytes. */
+  totalSize: number;
 }
 
 export interface PromoteResult {
@@ -104,6 +129,11 @@ export interface PromoteResult {
 
 /** Puts an approved digest into the base-image registry (OCI copy, or ARM importImage). */
 export interface Promoter {
+  /**
+   * True when the promoter writes only the requested platforms of an index (the OCI copy); false
+   * when it takes an index whole (ARM importImage), so the gates must judge every entry.
+   */
+  readonly filtersPlatforms: boolean;
   promote(request: PromoteRequest): Promise<PromoteResult>;
 }
 

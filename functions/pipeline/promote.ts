@@ -48,6 +48,8 @@ export async function promoteDigest(job: PromoteJob, deps: PromoteDeps): Promise
   if (verdict?.value.outcome !== 'approved' || verdict.value.fingerprint !== image.gatesFingerprint) {
     throw new BasegateError('NOT_APPROVED', `${image.source.withTag(tag)}@${digest} has no approved verdict under the current gates; it is not promoted`);
   }
+  // An approval without the closure its gates judged covers nothing it could be checked against.
+  if (!verdict.value.closure) throw new BasegateError('NOT_APPROVED', `${image.source.withTag(tag)}@${digest}: its verdict records no judged closure; it is validated again before it is promoted`);
   const key = tagKey(image.id, tag);
   const before = (await deps.state.get<TagState>('tag', key))?.value;
   const movedTag = before?.seenDigest === undefined || before.seenDigest === digest;
@@ -58,6 +60,8 @@ export async function promoteDigest(job: PromoteJob, deps: PromoteDeps): Promise
     tags: movedTag ? [tag, immutableTag] : [immutableTag],
     platforms: image.platforms ? [...image.platforms] : undefined,
     referrers: true,
+    judged: verdict.value.closure,
+    limits: image.closureLimits,
   });
   const now = deps.clock.now().toISOString();
   const promoted: PromotedRef = { sourceDigest: digest, targetDigest: result.digest, immutableTag, at: now };

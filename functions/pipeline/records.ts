@@ -4,6 +4,7 @@
  * re-running a stage for the same (image, digest) finds its own earlier record.
  */
 import type { DigestDiff } from './diff';
+import type { JudgedClosure } from './ports';
 import type { TrackedImage } from './tracked-image';
 
 /** What basegate knows about one tracked tag (kind `tag`, key {@link tagKey}). */
@@ -73,6 +74,8 @@ export interface Verdict {
   nextAttemptAt?: string;
   /** What changed since the promoted digest, on verdicts held for a person and approved ones (validate.ts). */
   diff?: DigestDiff;
+  /** Of an approved verdict: the closure the gates judged, the whole of what its promotion may write. */
+  closure?: JudgedClosure;
 }
 
 /** A manual decision (kind `approval`, key {@link digestKey}). */

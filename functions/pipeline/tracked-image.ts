@@ -3,6 +3,7 @@
  * (defaults merged, references parsed, policies compiled), so the pipeline needs no config code.
  */
 import type { ImageRef } from '../oci/reference';
+import type { ClosureLimits } from './ports';
 
 /** One dependent to rebuild after a promotion; `id` names it in state and status. */
 export interface DependentSpec {
@@ -31,5 +32,7 @@ export interface TrackedImage {
   allowUpstreamRollback?: boolean;
   /** Changes when the gate configuration changes: a rejected digest is then re-validated. */
   gatesFingerprint: string;
+  /** Bounds of what one promotion writes (gates.maxTotalSize, gates.maxManifests, defaults filled in). */
+  closureLimits: ClosureLimits;
   dependents: readonly DependentSpec[];
 }

@@ -6,8 +6,8 @@
  *   gate configuration changed (fingerprint) or when forced. Pending ones are re-evaluated.
  */
 import { describeError } from '../errors';
-import type { Gate, GateContext, ImageInspector } from './gate-port';
-import type { Clock, StateStore } from './ports';
+import type { Gate, GateContext, ImageInspector, PromotionClosure } from './gate-port';
+import type { Clock, JudgedClosure, StateStore } from './ports';
 import { digestKey, tagKey, type Approval, type GateResult, type TagState, type Verdict } from './records';
 import { firstSeenAt } from './detect';
 import { diffDigests } from './diff';
@@ -64,6 +64,8 @@ export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Prom
   const attempts = (known?.value.digest === digest && known.value.outcome === 'pending' ? known.value.attempts : 0) + 1;
   const now = deps.clock.now();
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  // An approval covers exactly the closure the gates judged: promote writes nothing else.
+  const closure = outcome === 'approved' ? judgedClosure(await context.inspector.closure()) : undefined;
   const verdict: Verdict = {
     imageId: image.id,
     digest,
@@ -74,6 +76,7 @@ export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Prom
     attempts,
     ...(outcome === 'pending' ? { nextAttemptAt: new Date(now.getTime() + Math.min(backoff.maxMs, backoff.baseMs * 2 ** (attempts - 1))).toISOString() } : {}),
     ...(await diffFor(outcome, results, context)),
+    ...(closure ? { closure } : {}),
   };
   await deps.state.put('verdict', key, verdict);
   await deps.state.appendAudit({
@@ -121,10 +124,17 @@ async function runGate(gate: Gate, context: GateContext): Promise<GateResult> {
   }
 }
 
-/** One line per gate that did not pass: why an image is held. */
+/** What a verdict keeps of the judged closure: its manifests and referrers by digest, sorted, and its size. */
+export function judgedClosure(closure: PromotionClosure): JudgedClosure {
+  return { manifests: [...new Set(closure.entries.map((e) => e.digest))].sort(), referrers: [...new Set(closure.referrers)].sort(), totalSize: closure.totalSize };
+}
+
+/** One line per gate that did not pass, failures first: why an image is held. */
 export function heldBecause(verdict: Verdict): string {
+  const rank = (g: GateResult): number => (g.outcome === 'fail' ? 0 : 1);
   return verdict.gates
     .filter((g) => g.outcome !== 'pass')
+    .sort((a, b) => rank(a) - rank(b))
     .map((g) => `${g.gate}: ${g.reasons.join('; ') || g.outcome}`)
     .join(' | ');
 }

@@ -281,7 +281,7 @@ describe('gates together', () => {
     const s = await scenario({ seed: 'all-gates', labels: { [SOURCE_LABEL]: 'x' } }, ['platforms: [linux/amd64]', 'gates:', '  maxSize: 1MB', '  maxAge: 30d', `  labels: { ${SOURCE_LABEL}: "^https://" }`, '  command: { run: "exit 0" }'].join('\n'));
     await expectHeld(s, 'rejected', /^labels: linux\/amd64: label org.opencontainers.image.source="x" does not match/);
     const status = JSON.parse((await runCli('status', '--config', s.config, '--json')).stdout).tags[0];
-    expect(Object.fromEntries(status.verdict.gates.map((g: { gate: string; outcome: string }) => [g.gate, g.outcome]))).toEqual({ platforms: 'pass', maxSize: 'pass', maxAge: 'pass', labels: 'fail', command: 'pass' });
+    expect(Object.fromEntries(status.verdict.gates.map((g: { gate: string; outcome: string }) => [g.gate, g.outcome]))).toEqual({ platforms: 'pass', maxSize: 'pass', maxAge: 'pass', labels: 'fail', command: 'pass', closure: 'pass' });
   });
 
   it('a rejected digest is not judged again on the next sync, only with sync --force', async () => {

@@ -78,9 +78,11 @@ export async function checkRound(
       continue;
     }
     if (persistent.has(n)) {
-      if (report.status === 'failed' && report.reason) t.failuresReported++;
+      // Failed in promote, or held pending in validate (the closure gate reads every manifest first): never promoted, always with the reason.
+      const held = (status: string | undefined) => status === 'failed' || status === 'pending';
+      if (held(report.status) && report.reason) t.failuresReported++;
       else fail('silentlySkipped', `${name} under a persistent fault ended ${report.status} without a failure reason`);
-      if (state?.status !== 'failed' || !state.reason) fail('stateAuditMismatches', `${name}: state says ${state?.status} (${state?.reason}), expected failed with its reason`);
+      if (!held(state?.status) || !state?.reason) fail('stateAuditMismatches', `${name}: state says ${state?.status} (${state?.reason}), expected failed or pending with its reason`);
       if (tags.length > 0) fail('partialTags', `${name} failed, yet the target has tags ${tags.map((x) => x.tag).join(', ')}`);
       if (state?.promoted || promotes.length > 0) fail('stateAuditMismatches', `${name} failed, yet state or audit record a promotion`);
       continue;

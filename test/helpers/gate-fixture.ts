@@ -3,6 +3,7 @@
  * state store, a clock the test moves, images seeded independently of the code under test, and one
  * call of the real validate stage (`validateDigest`) over real gates and the real inspector.
  */
+import { CLOSURE_LIMITS } from '../../functions/oci/closure';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -109,6 +110,7 @@ export function tracked(seeded: Seeded, extra: { platforms?: string[]; fingerpri
     platforms: extra.platforms,
     immutableTag: (tag, digest) => `${tag}-${digest.slice(7, 19)}`,
     gatesFingerprint: extra.fingerprint ?? 'fp-1',
+    closureLimits: CLOSURE_LIMITS,
     dependents: [],
   };
 }
@@ -121,7 +123,8 @@ export function validate(h: GateHarness, image: TrackedImage, seeded: Seeded, ga
       state: h.state,
       clock: h.clock,
       gatesFor: () => gates,
-      inspect: (job) => createImageInspector(h.registry, job.image.source.withTag(job.tag).withDigest(job.digest)),
+      // As the OCI copy promotes: the image's platforms, its closure bounds.
+      inspect: (job) => createImageInspector(h.registry, job.image.source.withTag(job.tag).withDigest(job.digest), { platforms: job.image.platforms, limits: job.image.closureLimits }),
       signal: options.signal,
     },
   );

@@ -34,7 +34,7 @@ function recording(registry: Registry): { registry: Registry; calls: string[] } 
 }
 
 describe('createImageInspector', () => {
-  it('lists platform images of an index, leaving out attestation manifests', async () => {
+  it('lists platform images of an index; an attestation manifest is no platform but an attachment of the image it annotates', async () => {
     const repo = uniqueRepo('inspector');
     const image = synthImage({ seed: 'inspector-attest', platforms: ['linux/amd64', 'linux/arm64'] });
     await pushImage(h.target, repo, [], image);
@@ -57,11 +57,13 @@ describe('createImageInspector', () => {
     const platforms = await inspector.platforms();
     expect(platforms.map((p) => p.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     expect(platforms.map((p) => p.descriptor.digest)).toEqual(image.manifests.map((m) => m.digest));
-    expect(calls).not.toContain(`manifestGet ${attestationDigest}`);
+    // It is promoted with the image, so it is read (judged with linux/amd64: its size counts there).
+    expect(platforms.map((p) => (p.attachments ?? []).map((a) => a.digest))).toEqual([[attestationDigest], []]);
+    expect(platforms[0].attachments![0]).toMatchObject({ kind: 'attachment', size: emptyConfig.length + statement.length });
     // Every manifest by digest, once, however often it is asked for.
     await inspector.platforms();
     await Promise.all([inspector.config(platforms[0]), inspector.config(platforms[0]), inspector.config(platforms[1])]);
-    expect(calls.filter((c) => c.startsWith('manifestGet')).sort()).toEqual([`manifestGet ${digest}`, ...image.manifests.map((m) => `manifestGet ${m.digest}`)].sort());
+    expect(calls.filter((c) => c.startsWith('manifestGet')).sort()).toEqual([`manifestGet ${digest}`, `manifestGet ${attestationDigest}`, ...image.manifests.map((m) => `manifestGet ${m.digest}`)].sort());
     expect(calls.filter((c) => c.startsWith('blobGet'))).toHaveLength(2);
     expect(calls.every((c) => !c.includes(' v1'))).toBe(true);
   });

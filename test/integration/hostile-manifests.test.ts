@@ -1,8 +1,10 @@
 /**
  * Hostile manifests upstream (issue #9), served by the real registry where it stores them and
  * by the fault proxy in front of it where a real registry would refuse to: each one ends the
- * tag `failed` with a reason naming what was wrong, through the CLI's `sync` (exit 1), and
- * nothing reaches the target: no manifest written, no tag, no dependent told to rebuild.
+ * tag `failed` with a reason naming what was wrong, through the CLI's `sync` (exit 1), or held
+ * before promotion by the closure gate, which resolves every manifest first (`rejected` for
+ * content refused, `pending` for a registry that cannot serve what it lists), and nothing
+ * reaches the target: no manifest written, no tag, no dependent told to rebuild.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -90,7 +92,7 @@ async function expectTargetUntouched(targetRepo: string): Promise<void> {
   expect(await rawTags(upstream(), targetRepo)).toEqual([]);
 }
 
-describe('hostile manifests: failed with a reason, nothing in the target', () => {
+describe('hostile manifests: failed or held with a reason, nothing in the target', () => {
   it('an oversize manifest (over 4 MiB, padded with an annotation; served by the proxy: the registry refuses to store it)', async () => {
     const repo = uniqueRepo('hostile-oversize');
     const { bytes } = await pushEdited(repo, (m) => m);
@@ -106,8 +108,8 @@ describe('hostile manifests: failed with a reason, nothing in the target', () =>
     const repo = uniqueRepo('hostile-deep');
     const { digest } = await pushEdited(repo, (m) => Buffer.from(JSON.stringify(m).replace(/}$/, `,"x":${'['.repeat(200)}${']'.repeat(200)}}`)));
     const { code, report, targetRepo } = await syncRepo(repo);
-    expect(code).toBe(1);
-    expect(report).toMatchObject({ status: 'failed', reason: expect.stringMatching(/MANIFEST_TOO_DEEP: .*nests JSON more than 64 levels deep/) });
+    expect(code).toBe(0); // a gate's rejection, not an operational failure
+    expect(report).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^closure: .*nests JSON more than 64 levels deep/) });
     expect(report.reason).toContain(digest);
     await expectTargetUntouched(targetRepo);
   });
@@ -130,8 +132,8 @@ describe('hostile manifests: failed with a reason, nothing in the target', () =>
     await pushImage(upstream(), repo, ['v1'], image);
     source.setRules([{ name: 'self', method: 'GET', path: new RegExp(`/manifests/${image.manifests[0].digest}$`), transform: () => ({ body: image.bytes, headers: { 'content-type': OCI_INDEX } }) }]);
     const { code, report, targetRepo } = await syncRepo(repo);
-    expect(code).toBe(1);
-    expect(report).toMatchObject({ status: 'failed', reason: expect.stringMatching(new RegExp(`DIGEST_MISMATCH: .*expected digest ${image.manifests[0].digest}, got ${image.digest}`)) });
+    expect(code).toBe(0);
+    expect(report).toMatchObject({ status: 'pending', reason: expect.stringMatching(new RegExp(`^closure: gate errored, will retry: DIGEST_MISMATCH: .*expected digest ${image.manifests[0].digest}, got ${image.digest}`)) });
     await expectTargetUntouched(targetRepo);
   });
 
@@ -140,8 +142,9 @@ describe('hostile manifests: failed with a reason, nothing in the target', () =>
     const { sha512, index } = await pushSha512Index(repo);
     source.setRules([manifestServed(repo, 'v1', index, OCI_INDEX)]);
     const { code, report, targetRepo } = await syncRepo(repo);
-    expect(code).toBe(1);
-    expect(report.status).toBe('failed');
+    expect(code).toBe(0);
+    expect(report.status).toBe('pending');
+    expect(report.reason).toMatch(/^closure: gate errored, will retry: NOT_FOUND: /);
     expect(report.reason).toContain(sha512);
     await expectTargetUntouched(targetRepo);
   });

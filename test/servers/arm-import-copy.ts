@@ -6,12 +6,12 @@
  * Rules followed (Registries_ImportImage in the 2025-11-01 spec, and
  * https://learn.microsoft.com/azure/container-registry/container-registry-import-images):
  * - `sourceImage` is `repo`, `repo:tag` or `repo@sha256:...`; a multi-arch index is copied with
- *   every child, bytes unchanged (the target digest equals the source digest).
+ *   every child, nested indexes whole, bytes unchanged (the target digest equals the source digest).
  * - `targetTags` entries are `repo[:tag]`; a missing tag takes the source tag, or `latest`.
  * - `untaggedTargetRepositories` get the manifests by digest only, no tag.
  * - `mode: NoForce` (the default) fails before anything is copied when a target tag exists
  *   ("any existing target tags will fail the operation before any copying begins").
- * - At most 50 manifests per import (the index and its children).
+ * - At most 50 manifests per import (the index and everything under it).
  * - Referrers of the image are not copied (ACR import drops them: basegate imports each one).
  *
  * Error codes: the spec documents none for these failures. The conflict message is the one ACR
@@ -71,8 +71,21 @@ export async function performImport(job: ImportJob, target: RawTarget): Promise<
   if (src.reference.startsWith('sha256:') && top.digest !== src.reference) {
     return { ok: false, code: 'ImageNotFound', message: `source answered ${top.digest} for ${src.reference}` };
   }
-  const doc = JSON.parse(top.bytes.toString('utf8')) as { manifests?: Array<{ digest: string }> };
-  const children = doc.manifests ?? [];
+  // Every manifest under the index, children before their index; one missing fails the import before anything is copied.
+  const children: Array<{ digest: string; mediaType: string; bytes: Buffer }> = [];
+  const walk = async (bytes: Buffer): Promise<string | undefined> => {
+    for (const child of (JSON.parse(bytes.toString('utf8')) as { manifests?: Array<{ digest: string }> }).manifests ?? []) {
+      if (children.some((c) => c.digest === child.digest) || children.length >= MAX_IMPORT_MANIFESTS) continue;
+      const m = await rawGetManifest(job.source, src.repository, child.digest);
+      if (!m || m.digest !== child.digest) return `child manifest ${child.digest} missing or corrupt in the source`;
+      const missing = await walk(m.bytes);
+      if (missing) return missing;
+      children.push(m);
+    }
+    return undefined;
+  };
+  const missing = await walk(top.bytes);
+  if (missing) return { ok: false, code: 'ImageNotFound', message: missing };
   const manifests = 1 + children.length;
   if (manifests > MAX_IMPORT_MANIFESTS) {
     return { ok: false, code: 'ManifestLimitExceeded', message: `the image has ${manifests} manifests; import copies at most ${MAX_IMPORT_MANIFESTS}` };
@@ -91,9 +104,7 @@ export async function performImport(job: ImportJob, target: RawTarget): Promise<
 
   const repositories = [...new Set([...tags.map((t) => t.repository), ...job.untaggedTargetRepositories])];
   for (const repository of repositories) {
-    for (const child of children) {
-      const m = await rawGetManifest(job.source, src.repository, child.digest);
-      if (!m || m.digest !== child.digest) return { ok: false, code: 'ImageNotFound', message: `child manifest ${child.digest} missing or corrupt in the source` };
+    for (const m of children) {
       await copyBlobs(job.source, src.repository, target, repository, m.bytes);
       await rawPushManifest(target, repository, m.digest, m.mediaType, m.bytes);
     }

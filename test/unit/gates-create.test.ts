@@ -36,14 +36,15 @@ const runAcrTask = async () => ({ runId: 'never', status: 'Succeeded' });
 describe('createGates', () => {
   const config = parseConfig(CONFIG, { file: '/etc/basegate/basegate.yaml', env: { TRIVY_TOKEN: 't0ken' } });
 
-  it('builds one gate per configured gate from the loaded config, the platforms gate first', () => {
+  it('builds one gate per configured gate from the loaded config, the platforms gate first, the closure gate last', () => {
     const gates = createGates(config.images[0], { runAcrTask });
-    expect(gates.map((g) => g.name)).toEqual(['platforms', 'maxSize', 'maxAge', 'labels', 'referrers', 'cooldown', 'approval', 'command', 'acrTask']);
+    expect(gates.map((g) => g.name)).toEqual(['platforms', 'maxSize', 'maxAge', 'labels', 'referrers', 'cooldown', 'approval', 'command', 'acrTask', 'closure']);
   });
 
   it('honours defaults merged and turned off per image, and needs no platforms gate without platforms', () => {
-    expect(createGates(config.images[1]).map((g) => g.name)).toEqual(['cooldown']);
-    expect(createGates({ gates: {} })).toEqual([]);
+    expect(createGates(config.images[1]).map((g) => g.name)).toEqual(['cooldown', 'closure']);
+    // The closure gate is always on: nothing is promoted whose closure was not resolved and bounded.
+    expect(createGates({ gates: {} }).map((g) => g.name)).toEqual(['closure']);
   });
 
   it('refuses an acrTask gate where no ACR task runner is available', () => {
