@@ -44,7 +44,7 @@ describe('signature config', () => {
   });
 
   it('builds the referrers gate for the old forms, and the explicit referrers: wins over them', () => {
-    expect(createGates(load('{ signature: true }').images[0]).map((g) => g.name)).toEqual(['referrers']);
+    expect(createGates(load('{ signature: true }').images[0]).map((g) => g.name)).toEqual(['referrers', 'closure']);
     expect(load('{ signature: true, referrers: { artifactType: a/b } }').images[0].gates).toEqual({ referrers: { artifactType: 'a/b' } });
   });
 
@@ -69,7 +69,7 @@ describe('signature config', () => {
     fs.writeFileSync(path.join(dir, 'keys', 'cosign.pub'), pub);
     const image = load('{ signature: { key: ./keys/cosign.pub } }').images[0];
     expect(image.gates.signature).toEqual({ keys: [path.join(dir, 'keys', 'cosign.pub')] });
-    expect(createGates(image).map((g) => g.name)).toEqual(['signature']);
+    expect(createGates(image).map((g) => g.name)).toEqual(['signature', 'closure']);
   });
 
   it.each([

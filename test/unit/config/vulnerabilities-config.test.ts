@@ -21,7 +21,7 @@ describe('vulnerabilities config', () => {
   it('loads a scanner policy, normalised as the command gate is, and builds the gate', () => {
     const image = load('{ vulnerabilities: { scanner: { run: [trivy, image, --format, json, $IMAGE], timeout: 5m, env: [TRIVY_TOKEN] }, maxSeverity: high, noNew: [critical, high], ignore: [{ id: CVE-2026-1, until: 2027-01-31, reason: accepted }] } }').images[0];
     expect(image.gates.vulnerabilities).toEqual({ scanner: { run: ['trivy', 'image', '--format', 'json', '$IMAGE'], timeout: 300_000, env: ['TRIVY_TOKEN'] }, maxSeverity: 'high', noNew: ['critical', 'high'], ignore: [{ id: 'CVE-2026-1', until: '2027-01-31', reason: 'accepted' }] });
-    expect(createGates(image).map((g) => g.name)).toEqual(['vulnerabilities']);
+    expect(createGates(image).map((g) => g.name)).toEqual(['vulnerabilities', 'closure']);
     expect(load('{ vulnerabilities: { attestation: true, noNew: [critical] } }').images[0].gates.vulnerabilities).toEqual({ attestation: {}, noNew: ['critical'] });
   });
 
