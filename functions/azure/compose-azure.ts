@@ -88,7 +88,9 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
   // Built on first need: a local run over Azurite and public registries never asks Azure for a token.
   const lazyCredential = () => (credential ??= createAzureCredential({ managedIdentityClientId: settings.clientId }));
   const keyVault: KeyVaultSecretOptions = { credential: { getToken: (scopes, o) => lazyCredential().getToken(scopes, o) }, dispatcher: options.keyVaultDispatcher };
-  const resolveSecret: ResolveSecret = createSecretResolver({ env: { ...startup.env }, keyVault });
+  /** Every secret resolved so far (Key Vault, settings): scrubbed from program output the gates store. */
+  const resolvedSecrets = new Set<string>();
+  const resolveSecret: ResolveSecret = recordingSecrets(createSecretResolver({ env: { ...startup.env }, keyVault }), resolvedSecrets);
 
   const registry = new RemoteRegistry(azureRegistryOptions(config, settings, resolveSecret, lazyCredential, { ...options.registryOptions, onEvent: options.onRegistryEvent ?? options.registryOptions?.onEvent }));
   const storage = settings.storage;
@@ -113,7 +115,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
     state,
     clock,
     promoter,
-    gatesFor: (image: { id: string }) => createGates(byId.get(image.id)!.config, { clock, baseDir: config.dir, environment: startup.env, runAcrTask: arm.taskRunner() }),
+    gatesFor: (image: { id: string }) => createGates(byId.get(image.id)!.config, { clock, baseDir: config.dir, environment: startup.env, runAcrTask: arm.taskRunner(), secrets: () => [...(config.secrets ?? []), ...resolvedSecrets] }),
     // ARM import takes an index whole: its gates judge every entry (inspectorOptionsFor gives no platform filter then).
     inspect: (job: { image: Pick<ConfiguredImage, 'source' | 'platforms' | 'closureLimits'>; digest: string }) => createImageInspector(registry, job.image.source.withDigest(job.digest), inspectorOptionsFor(job.image, promoter)),
     triggerFor: (dependent: { id: string }, image: { id: string }) => triggers.get(`${image.id}|${dependent.id}`)!,
@@ -136,6 +138,15 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
     },
   };
   return runtime;
+}
+
+/** Remembers every secret value `resolve` returns, so program output can be scrubbed of it (gates/scrub-output.ts). */
+function recordingSecrets(resolve: ResolveSecret, seen: Set<string>): ResolveSecret {
+  return async (ref) => {
+    const value = await resolve(ref);
+    seen.add(value);
+    return value;
+  };
 }
 
 /** ARM import into ACR when `target.acr` is set (bytes never pass through the function), else the OCI copy. */

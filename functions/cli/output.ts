@@ -2,6 +2,7 @@
  * What the CLI prints. Results go to stdout (one JSON document with --json, nothing else);
  * progress and diagnostics go to stderr, so `--json | jq` always works.
  */
+import { stripControl } from '../gates/scrub-output';
 import type { TagCheck } from '../pipeline/detect';
 import type { SyncReport, TagReport } from '../pipeline/sync';
 
@@ -15,7 +16,8 @@ export interface Output {
 }
 
 export const consoleOutput: Output = {
-  result: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  // Text read from registries and programs is shown, never obeyed: no escape sequence reaches the terminal.
+  result: (text) => process.stdout.write(`${stripControl(text).replace(/\n$/, '')}\n`),
   json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
   progress: (text) => process.stderr.write(`${text}\n`),
 };

@@ -32,7 +32,7 @@ export function stageBuilders(config: Config, images: readonly ConfiguredImage[]
     let built = gates.get(image.id);
     if (!built) {
       const entry = configOf(image);
-      built = atImage(config, entry, 'gates', () => createGates(entry, { clock: deps.clock, baseDir: config.dir, environment: deps.environment }));
+      built = atImage(config, entry, 'gates', () => createGates(entry, { clock: deps.clock, baseDir: config.dir, environment: deps.environment, secrets: () => config.secrets ?? [] }));
       gates.set(image.id, built);
     }
     return built;

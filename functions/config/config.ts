@@ -162,4 +162,6 @@ export interface Config {
   webhooks: WebhooksConfig;
   /** Hash of the document as written (before `${VAR}` interpolation): changes when the file's meaning changes. */
   hash: string;
+  /** Values `${VAR}` put into it (credentials, tokens): never shown, scrubbed from program output. */
+  secrets?: string[];
 }

@@ -82,7 +82,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): Config {
   const issues: ConfigIssue[] = [];
   const config = resolveConfig(parsed.data, path.resolve(file), hash, issues);
   if (issues.length > 0) fail(issues, file, doc, lines, secrets);
-  return config;
+  return { ...config, secrets: secrets.map((s) => s.value).filter((v) => v.length > 0) };
 }
 
 /** Throws one ConfigError for the issues: the first in the headline, the others listed below it. */

@@ -13,8 +13,11 @@
  * variables are also expanded in the arguments (`$IMAGE` or `${IMAGE}`), as the config example
  * `["trivy", "image", "--exit-code", "1", "$IMAGE"]` needs; the string form goes to `/bin/sh -c`.
  *
- * The last 4 KiB of stdout+stderr go into `detail.output` for the audit. The command line is
- * not recorded: config interpolation may have put a secret in it.
+ * The last 4 KiB of stdout+stderr go into `detail.output` for the audit, scrubbed first
+ * (scrub-output.ts): every value the program got through `env:` and every secret basegate
+ * resolved (`secrets`) become `***`, terminal control is removed; the reason's quoted last line
+ * comes from that scrubbed text. The command line is not recorded: config interpolation may
+ * have put a secret in it.
  */
 import { ConfigError } from '../errors';
 import type { Gate } from '../pipeline/gate-port';
@@ -22,6 +25,7 @@ import type { GateResult } from '../pipeline/records';
 import { formatDuration } from './human-units';
 import { judgedPlatforms, noPlatformReason } from './judged-platforms';
 import { runProcess, type RunProcessResult } from './run-process';
+import { longestSecret, scrubOutput } from './scrub-output';
 
 /** Options of {@link commandGate} (the `command:` entry of `gates:`). */
 export interface CommandGateOptions {
@@ -41,6 +45,8 @@ export interface CommandGateOptions {
   killGrace?: number;
   /** Bytes of output kept for the audit. */
   outputTail?: number;
+  /** Secrets basegate resolved (config `${VAR}` values, Key Vault secrets), scrubbed from the output besides the `env:` values. */
+  secrets?: () => Iterable<string>;
 }
 
 const DEFAULTS = {
@@ -65,6 +71,8 @@ export interface ResolvedCommandGateOptions {
   cwd?: string;
   killGrace: number;
   outputTail: number;
+  /** The values scrubbed from the output: what `env:` gave the program, and basegate's own secrets. */
+  secrets: () => string[];
 }
 
 /** The variables basegate sets; they win over `env:`. */
@@ -97,7 +105,10 @@ export function resolveCommandGateOptions(options: CommandGateOptions, path = 'g
   for (const name of Object.keys(env)) {
     if ((OWN as readonly string[]).includes(name)) throw new ConfigError(`env must not set ${name}: basegate sets it`, { path: `${path}.env` });
   }
-  return { argv, shell, timeout, perPlatform, env, cwd: options.cwd, killGrace: options.killGrace ?? DEFAULTS.killGrace, outputTail: options.outputTail ?? DEFAULTS.outputTail };
+  // What `env:` added to the harmless defaults is what the program may print back: a scanner's credentials.
+  const given = Object.entries(env).filter(([name]) => !(DEFAULTS.passEnv as readonly string[]).includes(name)).map(([, value]) => value);
+  const secrets = (): string[] => [...given, ...(options.secrets?.() ?? [])];
+  return { argv, shell, timeout, perPlatform, env, cwd: options.cwd, killGrace: options.killGrace ?? DEFAULTS.killGrace, outputTail: options.outputTail ?? DEFAULTS.outputTail, secrets };
 }
 
 interface Run extends RunProcessResult {
@@ -127,9 +138,15 @@ export function commandGate(options: CommandGateOptions): Gate {
 }
 
 /** Runs the resolved program once with basegate's variables `own` (also expanded in argv); shared with the vulnerabilities gate's scanner. */
-export function runCommand(resolved: ResolvedCommandGateOptions, own: Record<string, string>, signal?: AbortSignal, extra: { stdoutBytes?: number } = {}): Promise<RunProcessResult> {
+export async function runCommand(resolved: ResolvedCommandGateOptions, own: Record<string, string>, signal?: AbortSignal, extra: { stdoutBytes?: number } = {}): Promise<RunProcessResult> {
   const argv = resolved.shell ? resolved.argv : resolved.argv.map((arg) => arg.replace(OWN_REFERENCE, (m, braced?: string, bare?: string) => own[(braced ?? bare) as string] ?? m));
-  return runProcess({ argv, env: { ...resolved.env, ...own }, cwd: resolved.cwd, timeoutMs: resolved.timeout, killGraceMs: resolved.killGrace, tailBytes: resolved.outputTail, signal, ...extra });
+  const secrets = resolved.secrets();
+  // A longer tail than kept, by the longest secret: one cut at the tail's start is still found, then cut away.
+  const tailBytes = resolved.outputTail + longestSecret(secrets);
+  const result = await runProcess({ argv, env: { ...resolved.env, ...own }, cwd: resolved.cwd, timeoutMs: resolved.timeout, killGraceMs: resolved.killGrace, tailBytes, signal, ...extra });
+  // The tail is stored and shown; it leaves here scrubbed (a report on stdout is parsed, not stored).
+  const clean = scrubOutput(result.output, secrets);
+  return { ...result, output: clean.length > resolved.outputTail ? clean.slice(clean.length - resolved.outputTail) : clean };
 }
 
 /** Any failing run fails the gate; otherwise any run that errored leaves it pending. */

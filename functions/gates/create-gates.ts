@@ -35,6 +35,8 @@ export interface CreateGatesDeps {
   clock?: Clock;
   /** Working directory of commands: the config file's directory. */
   baseDir?: string;
+  /** Secrets basegate resolved, scrubbed from any program output the gates store (config `${VAR}` values, Key Vault secrets). */
+  secrets?: () => Iterable<string>;
   /** Environment that `command` passes variables through from; `process.env` by default. */
   environment?: Readonly<Record<string, string | undefined>>;
 }
@@ -51,10 +53,10 @@ export function createGates(image: { platforms?: readonly string[]; gates: Gates
   if (gates.signature !== undefined) out.push(signatureGate(gates.signature));
   if (gates.cooldown !== undefined) out.push(cooldownGate({ cooldown: gates.cooldown, clock: deps.clock }));
   if (gates.approval !== undefined) out.push(approvalGate({ approval: gates.approval }));
-  if (gates.command !== undefined) out.push(commandGate({ ...gates.command, cwd: deps.baseDir, environment: deps.environment }));
+  if (gates.command !== undefined) out.push(commandGate({ ...gates.command, cwd: deps.baseDir, environment: deps.environment, secrets: deps.secrets }));
   if (gates.vulnerabilities !== undefined) {
     const v = gates.vulnerabilities;
-    out.push(vulnerabilitiesGate({ ...v, scanner: v.scanner && { ...v.scanner, cwd: deps.baseDir, environment: deps.environment }, signature: gates.signature }));
+    out.push(vulnerabilitiesGate({ ...v, scanner: v.scanner && { ...v.scanner, cwd: deps.baseDir, environment: deps.environment, secrets: deps.secrets }, signature: gates.signature }));
   }
   if (gates.acrTask !== undefined) {
     if (!deps.runAcrTask) // Fail closed and say so now: without a runner the gate could only ever be pending.

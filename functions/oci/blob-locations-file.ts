@@ -3,6 +3,7 @@
  * base layer an earlier sync put into another repository instead of uploading it again. It is a
  * cache: a missing or unreadable file starts empty, and a stale entry only costs a declined mount.
  */
+import { modeToKeepSync } from '../state/private-file';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BlobLocations } from './blob-locations';
@@ -23,7 +24,10 @@ export function loadBlobLocations(file: string): BlobLocations {
 export function saveBlobLocations(file: string, locations: BlobLocations): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(locations.snapshot()));
+  // 0600 when new, the owner's mode when replacing (state/private-file.ts).
+  const mode = modeToKeepSync(file);
+  fs.writeFileSync(tmp, JSON.stringify(locations.snapshot()), { mode });
+  fs.chmodSync(tmp, mode);
   fs.renameSync(tmp, file);
 }
 

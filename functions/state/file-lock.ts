@@ -7,6 +7,7 @@
  * - A lock of a live process, or of another host (whose processes we cannot see), is an error
  *   `STATE_LOCKED` that says who holds it and how to clear it.
  */
+import { PRIVATE_FILE_MODE } from './private-file';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, unlinkSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -88,7 +89,7 @@ export class FileLock {
 async function tryCreate(lockPath: string, owner: LockOwner): Promise<boolean> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(lockPath, 'wx', 0o644);
+    handle = await fs.open(lockPath, 'wx', PRIVATE_FILE_MODE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;

@@ -15,6 +15,7 @@
  * - If a write fails (disk full), the store refuses every later call (`STATE_WRITE_FAILED`):
  *   memory would be ahead of the disk.
  */
+import { modeToKeep } from './private-file';
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -265,8 +266,11 @@ export class FileStateStore implements StateStore {
   private async writeNow(): Promise<void> {
     const text = this.serialize();
     const tmp = `${this.file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const handle = await fs.open(tmp, 'w', 0o644);
+    // 0600 when new, the owner's mode when replacing (the temporary file takes it before the rename).
+    const mode = await modeToKeep(this.file);
+    const handle = await fs.open(tmp, 'w', mode);
     try {
+      await handle.chmod(mode); // open's mode passes through the umask; chmod does not
       await handle.writeFile(text);
       await handle.sync();
     } finally {

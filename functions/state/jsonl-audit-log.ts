@@ -4,6 +4,7 @@
  * a torn last line (no newline); it is cut off, with a warning, before the next append, and
  * skipped when read. Any other line that does not parse is an error, never skipped.
  */
+import { PRIVATE_FILE_MODE } from './private-file';
 import { promises as fs } from 'node:fs';
 import { BasegateError } from '../errors';
 import type { AuditRecord } from '../pipeline/ports';
@@ -35,7 +36,7 @@ export class JsonlAuditLog {
   /** Appends one record (in call order). */
   append(record: AuditRecord): Promise<void> {
     const line = `${JSON.stringify(record)}\n`;
-    const next = this.chain.then(() => fs.appendFile(this.path, line, { mode: 0o644 }));
+    const next = this.chain.then(() => fs.appendFile(this.path, line, { mode: PRIVATE_FILE_MODE }));
     this.chain = next.catch(() => undefined);
     return next;
   }

@@ -43,9 +43,10 @@ describe('command gate', () => {
 
   it('expands $IMAGE and ${BASEGATE_TAG} in argv without a shell, and sets env: values', async () => {
     const s = await seed(h, { seed: 'cmd-argv' });
-    const gate = commandGate({ run: ['/bin/sh', '-c', 'printf "%s|%s|%s|%s" "$1" "$2" "$3" "$SCANNER_TOKEN"', 'sh', '$IMAGE', 'tag=${BASEGATE_TAG}', '$(id)$IMAGES'], env: { SCANNER_TOKEN: 's3cret' } });
+    // The token reaches the program (shown upper-cased); printed as is, it is scrubbed from the stored output.
+    const gate = commandGate({ run: ['/bin/sh', '-c', 'printf "%s|%s|%s|%s|%s" "$1" "$2" "$3" "$(printf %s "$SCANNER_TOKEN" | tr a-z A-Z)" "$SCANNER_TOKEN"', 'sh', '$IMAGE', 'tag=${BASEGATE_TAG}', '$(id)$IMAGES'], env: { SCANNER_TOKEN: 's3cret' } });
     const verdict = await validate(h, tracked(s), s, [gate]);
-    expect(gateResult(verdict, 'command').detail?.output).toBe(`${h.target.host}/${s.repo}@${s.digest}|tag=v1|$(id)$IMAGES|s3cret`);
+    expect(gateResult(verdict, 'command').detail?.output).toBe(`${h.target.host}/${s.repo}@${s.digest}|tag=v1|$(id)$IMAGES|S3CRET|***`);
   });
 
   it('rejects on another exit code, with the last output line in the reason and the output tail in the audit', async () => {
