@@ -82,7 +82,7 @@ async function heldApp(env: Record<string, string>): Promise<Held> {
   await app.host.drain();
   const [gatedId, plainId] = app.runtime.images.map((i) => i.id);
   const verdict = await app.runtime.state.get<Verdict>('verdict', digestKey(gatedId, gatedImage.digest));
-  expect(verdict?.value).toMatchObject({ outcome: 'pending', gates: [expect.objectContaining({ gate: 'approval', outcome: 'pending' })] });
+  expect(verdict?.value).toMatchObject({ outcome: 'pending', gates: [expect.objectContaining({ gate: 'approval', outcome: 'pending' }), expect.objectContaining({ gate: 'closure', outcome: 'pass' })] });
   return { app, gated: { id: gatedId, digest: gatedImage.digest, repo, targetRepo }, ungated: { id: plainId, digest: plainImage.digest } };
 }
 
