@@ -7,6 +7,7 @@
 import { runCli } from '../helpers/cli-run';
 import { cliWorkspace, upstreamRegistry, type CliWorkspace } from '../helpers/cli-workspace';
 import { pushImage, synthImage } from '../helpers/image-synth';
+import { rawRequest } from '../helpers/raw-registry';
 import { uniqueRepo } from '../servers/test-env';
 
 const VERSION = 'org.opencontainers.image.version';
@@ -90,6 +91,15 @@ describe('basegate diff', () => {
     const text = (await runCli('status', '--config', approvalConfig)).stdout;
     expect(text).toContain(`    changes: +linux/arm64, 4 new layers, +`);
     expect(text).toContain(`label ${VERSION}: "1.0" -> "1.1" (basegate diff ${source}:v1 for more)`);
+  });
+
+  it('reads the promoted digest from the target when upstream no longer has it', async () => {
+    const { source, config, v1, v2 } = await seeded();
+    const repo = source.slice(source.indexOf('/') + 1);
+    expect((await rawRequest(upstreamRegistry(), repo, 'DELETE', `/v2/${repo}/manifests/${v1.digest}`)).status).toBe(202);
+    const diff = JSON.parse((await runCli('diff', '--config', config, `${source}:v1`, '--json')).stdout);
+    expect(diff).toMatchObject({ from: v1.digest, to: v2.digest, platforms: { added: ['linux/arm64'], removed: [], kept: ['linux/amd64'] } });
+    expect(diff.perPlatform[1]).toMatchObject({ platform: 'linux/amd64', change: 'changed', config: [{ field: `label:${VERSION}`, from: '1.0', to: '1.1' }] });
   });
 });
 
