@@ -203,3 +203,11 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+/** The quarantine pull-through cache could not be read (oci/upstream-cache-registry.ts): the stage fails and is retried. */
+export const UPSTREAM_CACHE_UNAVAILABLE = 'UPSTREAM_CACHE_UNAVAILABLE';
+
+/** True when `err` says the quarantine cache could not be read: a stage failure, never a gate's verdict (issue #22). */
+export function isCacheUnavailable(err: unknown): boolean {
+  return err instanceof BasegateError && err.code === UPSTREAM_CACHE_UNAVAILABLE;
+}

@@ -14,6 +14,8 @@ import { loadBlobLocations, saveBlobLocations } from '../oci/blob-locations-file
 import { CopyPromoter } from '../oci/copy-promoter';
 import { LayoutRegistry } from '../oci/layout/layout-registry';
 import { RemoteRegistry } from '../oci/registry/remote-registry';
+import { UpstreamCacheRegistry } from '../oci/upstream-cache-registry';
+import { cacheRoutesOf } from '../config/upstream-cache';
 import type { RegistryClientOptions } from '../oci/registry/options';
 import type { Registry } from '../oci/registry-port';
 import type { Clock, StateStore } from '../pipeline/ports';
@@ -83,12 +85,14 @@ export async function composeCli(options: ComposeOptions): Promise<CliRuntime> {
   if (options.buildStages) stages.buildAll();
   const source = new RemoteRegistry(registryClientOptions(config, options.registryOptions));
   const target: Registry = config.target.kind === 'layout' ? new LayoutRegistry() : source;
+  // Candidates' manifests and blobs by digest through the quarantine cache (issue #22); detect, tag lists and referrers from upstream.
+  const reads = config.upstreamCache ? new UpstreamCacheRegistry(source, cacheRoutesOf(config.images)) : undefined;
   const stateFile = options.stateFile ?? defaultStateFile(config.file);
   const state = await FileStateStore.open(stateFile, { readOnly: options.readOnly });
   // Where blobs were put by earlier runs, kept beside the state: a later sync mounts a shared base layer instead of uploading it again.
   const blobsFile = path.join(path.dirname(stateFile), 'blob-locations.json');
   const blobLocations = loadBlobLocations(blobsFile);
-  const promoter = new CopyPromoter({ source, target, blobLocations, signal: options.signal });
+  const promoter = new CopyPromoter({ source: reads ?? source, target, blobLocations, signal: options.signal });
   const deps: SyncDeps = {
     registry: source,
     state,
@@ -97,7 +101,8 @@ export async function composeCli(options: ComposeOptions): Promise<CliRuntime> {
     promoter,
     gatesFor: stages.gatesFor,
     // The gates judge what this promoter writes: the platforms it keeps, within the image's closure bounds.
-    inspect: (job) => createImageInspector(source, job.image.source.withDigest(job.digest), inspectorOptionsFor(job.image, promoter)),
+    inspect: (job) => createImageInspector(reads ?? source, job.image.source.withDigest(job.digest), inspectorOptionsFor(job.image, promoter)),
+    ...(reads ? { pullRef: (ref) => reads.cacheRef(ref) ?? ref } : {}),
     triggerFor: stages.triggerFor,
   };
   return {

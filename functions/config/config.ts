@@ -7,6 +7,7 @@ import type { ImageRef } from '../oci/reference';
 import type { TagPolicy } from './tag-policy';
 import type { SafeRegex } from './safe-regex';
 import type { WebhooksConfig } from './resolve-webhooks';
+import type { ImageCacheRoute, UpstreamCacheConfig } from './upstream-cache';
 import type { SignatureGateConfig } from './signature-config';
 import type { VulnerabilitiesGateConfig } from './vulnerabilities-config';
 
@@ -145,6 +146,8 @@ export interface ImageConfig {
   /** A tag moving back upstream is promoted without a hold. */
   allowUpstreamRollback?: boolean;
   gates: GatesConfig;
+  /** With `upstreamCache:`, where its candidates are read (config/upstream-cache.ts). */
+  cacheRoute?: ImageCacheRoute;
   /** defaults.dependents followed by the image's own. */
   dependents: DependentConfig[];
 }
@@ -160,6 +163,8 @@ export interface Config {
   images: ImageConfig[];
   /** How inbound webhooks may ask for detects (the Functions app; config/resolve-webhooks.ts). */
   webhooks: WebhooksConfig;
+  /** The quarantine pull-through cache candidates are read through (issue #22). */
+  upstreamCache?: UpstreamCacheConfig;
   /** Hash of the document as written (before `${VAR}` interpolation): changes when the file's meaning changes. */
   hash: string;
   /** Values `${VAR}` put into it (credentials, tokens): never shown, scrubbed from program output. */

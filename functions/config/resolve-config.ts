@@ -16,6 +16,7 @@ import { registryName, resolveDependents } from './resolve-dependents';
 import { resolveWebhooks } from './resolve-webhooks';
 import type { ConfigDocument, ImageDocument, TargetDocument } from './schema';
 import type { ConfigIssue } from './schema-issues';
+import { cacheRuleIssues, cacheRules, resolveUpstreamCache, routeOf, type UpstreamCacheConfig } from './upstream-cache';
 
 /** Defaults of the target. */
 const DEFAULTS = {
@@ -30,6 +31,7 @@ export function resolveConfig(doc: ConfigDocument, file: string, hash: string, i
   const dir = path.dirname(file);
   const registries = resolveRegistries(doc.registries ?? {}, issues);
   const target = resolveTarget(doc.target, dir, issues);
+  const upstreamCache = doc.upstreamCache ? resolveUpstreamCache(doc.upstreamCache, target.kind === 'registry' ? target.registry : undefined, issues) : undefined;
   const images: ImageConfig[] = [];
   const ids = new Map<string, number>();
   doc.images.forEach((image, index) => {
@@ -44,9 +46,28 @@ export function resolveConfig(doc: ConfigDocument, file: string, hash: string, i
       return;
     }
     ids.set(resolved.id, index);
-    images.push(resolved);
+    images.push(upstreamCache ? withCacheRoute(resolved, upstreamCache, issues) : resolved);
   });
-  return { file, dir, registries, target, images, webhooks: resolveWebhooks(doc.webhooks), hash };
+  if (upstreamCache) checkUpstreamCache(upstreamCache, target, images, issues);
+  return { file, dir, registries, target, images, webhooks: resolveWebhooks(doc.webhooks), hash, ...(upstreamCache ? { upstreamCache } : {}) };
+}
+
+/** The image's cache route; a source the cache cannot serve is an error under `required: true`. */
+function withCacheRoute(image: ImageConfig, cache: UpstreamCacheConfig, issues: ConfigIssue[]): ImageConfig {
+  const cacheRoute = routeOf(cache, image.source);
+  if (cacheRoute.kind === 'bypass' && cache.required) {
+    issues.push({ path: ['images', image.index, 'source'], message: `expected a source the upstream cache serves (upstreamCache.required is true), found ${image.source.name}: ${cacheRoute.reason}` });
+  }
+  return { ...image, cacheRoute };
+}
+
+/** Service limits of the cache rules, and what ARM import from the cache needs. */
+function checkUpstreamCache(cache: UpstreamCacheConfig, target: TargetConfig, images: ImageConfig[], issues: ConfigIssue[]): void {
+  issues.push(...cacheRuleIssues(cacheRules(cache, images.map((i) => i.source))));
+  const routed = images.some((i) => i.cacheRoute?.kind === 'cache');
+  if (routed && target.kind === 'registry' && target.acr && cache.resourceId === undefined) {
+    issues.push({ path: ['upstreamCache', 'resourceId'], message: 'expected the quarantine registry\'s resource id with target.acr: ARM import reads the cache by resource id, with the app\'s identity and no upstream credential' });
+  }
 }
 
 function resolveRegistries(listed: NonNullable<ConfigDocument['registries']>, issues: ConfigIssue[]): Record<string, RegistryConfig> {

@@ -46,6 +46,23 @@ const targetSchema = z.strictObject({
     .optional(),
 });
 
+/**
+ * The quarantine registry every read of a candidate goes through (issue #22): a pull-through
+ * cache (ACR Artifact Cache, or any registry proxy) that reads upstream once.
+ */
+const upstreamCacheSchema = z.strictObject({
+  /** Registry host of the cache: holds unvetted content, nothing builds FROM it. */
+  registry: text,
+  /** How a source repository maps to the cache's: `acr` (ACR cache-rule naming, `<source host>/<repository>`) or `same` (a proxy that keeps names). */
+  repository: z.enum(['acr', 'same']).optional(),
+  /** With `repository: same`: the one upstream host the cache proxies (its proxy.remoteurl). */
+  upstream: hostField.optional(),
+  /** An image whose source the cache cannot serve is refused instead of read from upstream. */
+  required: z.boolean().optional(),
+  /** ARM id of the quarantine registry: with target.acr, promotion imports from it by resource id. */
+  resourceId: registryResourceIdField.optional(),
+});
+
 /** A rule choosing tags from the upstream tag list. */
 const tagPolicySchema = z.strictObject({
   allow: z.array(regexField).optional(),
@@ -80,6 +97,7 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   webhooks: webhooksSchema.optional(),
+  upstreamCache: upstreamCacheSchema.optional(),
 });
 
 /** basegate.yaml after schema validation (durations and sizes as numbers, regexes compiled). */
@@ -88,3 +106,5 @@ export type ConfigDocument = z.output<typeof configSchema>;
 export type ImageDocument = ConfigDocument['images'][number];
 /** The `target:` section after schema validation. */
 export type TargetDocument = ConfigDocument['target'];
+/** The `upstreamCache:` section after schema validation. */
+export type UpstreamCacheDocument = NonNullable<ConfigDocument['upstreamCache']>;

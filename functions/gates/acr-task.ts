@@ -82,8 +82,9 @@ export function acrTaskGate(options: AcrTaskGateOptions, runner: AcrTaskRunner):
   const argument = options.argument ?? DEFAULTS.argument;
   return {
     name: 'acrTask',
-    async evaluate({ source }) {
-      const image = source.pinned().toString();
+    async evaluate({ source, pullRef }) {
+      // From the quarantine cache when one serves the image: the task pulls it there, not upstream.
+      const image = (pullRef?.(source) ?? source).pinned().toString();
       const request: AcrTaskRunRequest =
         options.task !== undefined
           ? // An existing task is a Docker step (build args) or a multi-step file (values): give it both.

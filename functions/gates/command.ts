@@ -123,7 +123,7 @@ export function commandGate(options: CommandGateOptions): Gate {
     name: 'command',
     async evaluate(context) {
       const platforms = (await judgedPlatforms(context)).map((p) => p.platform);
-      const own: Record<string, string> = { IMAGE: context.source.pinned().toString(), BASEGATE_TAG: context.tag };
+      const own: Record<string, string> = { IMAGE: (context.pullRef?.(context.source) ?? context.source).pinned().toString(), BASEGATE_TAG: context.tag };
       const runs: Run[] = [];
       if (resolved.perPlatform) {
         if (platforms.length === 0) return { gate: 'command', outcome: 'fail', reasons: [noPlatformReason(context)] };

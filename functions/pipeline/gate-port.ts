@@ -80,6 +80,8 @@ export interface GateContext {
   approval?: Approval;
   /** The digest promoted under the tag now, when there is one and it is not this one: what a delta is against. */
   baseline?: { digest: string; source: ImageRef; inspector: ImageInspector };
+  /** Where a process pulls a pinned source from (the quarantine cache's repository when one serves it); the source itself when absent. */
+  pullRef?: (source: ImageRef) => ImageRef;
   signal?: AbortSignal;
 }
 

@@ -5,7 +5,8 @@
  * - a decided verdict (approved or rejected) is not re-evaluated on every poll: only when the
  *   gate configuration changed (fingerprint) or when forced. Pending ones are re-evaluated.
  */
-import { describeError } from '../errors';
+import { describeError, isCacheUnavailable } from '../errors';
+import type { ImageRef } from '../oci/reference';
 import type { Gate, GateContext, ImageInspector, PromotionClosure } from './gate-port';
 import type { Clock, JudgedClosure, StateStore } from './ports';
 import { digestKey, tagKey, type Approval, type GateResult, type TagState, type Verdict } from './records';
@@ -29,6 +30,8 @@ export interface ValidateDeps {
   gatesFor(image: TrackedImage): Gate[];
   /** Read access to the pinned source image. */
   inspect(job: ValidateJob): ImageInspector;
+  /** Where a process (scanner, command, ACR Task) pulls a pinned source from: the quarantine cache when one serves it (issue #22). */
+  pullRef?(source: ImageRef): ImageRef;
   /** Backoff of pending re-evaluations: first delay and cap. */
   backoff?: { baseMs: number; maxMs: number };
   signal?: AbortSignal;
@@ -57,8 +60,15 @@ export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Prom
     firstSeen: firstSeenAt(tagState?.value, digest),
     approval: approval?.value,
     ...baselineOf(job, tagState?.value, deps),
+    ...(deps.pullRef ? { pullRef: deps.pullRef } : {}),
     signal: deps.signal,
   };
+  // A quarantine cache that cannot be read fails the stage (retried), before any gate runs: it
+  // says nothing about the image, and no gate may read the upstream instead. Other read errors
+  // are the gates' to report (pending).
+  await context.inspector.mediaType().catch((err: unknown) => {
+    if (isCacheUnavailable(err)) throw err;
+  });
   const results = await Promise.all(deps.gatesFor(image).map((gate) => runGate(gate, context)));
   const outcome = results.some((r) => r.outcome === 'fail') ? 'rejected' : results.some((r) => r.outcome === 'pending') ? 'pending' : 'approved';
   const attempts = (known?.value.digest === digest && known.value.outcome === 'pending' ? known.value.attempts : 0) + 1;
@@ -120,6 +130,7 @@ async function runGate(gate: Gate, context: GateContext): Promise<GateResult> {
     const result = await gate.evaluate(context);
     return { ...result, gate: gate.name };
   } catch (err) {
+    if (isCacheUnavailable(err)) throw err;
     return { gate: gate.name, outcome: 'pending', reasons: [`gate errored, will retry: ${describeError(err)}`] };
   }
 }

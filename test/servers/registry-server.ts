@@ -20,6 +20,8 @@ export interface RegistryServerOptions {
   tokenExpiresIn?: number;
   /** Token auth against an issuer the caller runs (the ACR stand-in's /oauth2/token) instead of a new token-issuer.ts. */
   externalTokenAuth?: { realm: string; service: string; issuer: string; certPath: string };
+  /** Run as a pull-through cache of this upstream (`proxy.remoteurl`, `http://127.0.0.1:PORT`): the stand-in for ACR Artifact Cache. */
+  proxyRemoteUrl?: string;
 }
 
 export interface RegistryServer {
@@ -36,7 +38,7 @@ export interface RegistryServer {
 
 export const TEST_USERS = { basegate: 'test-password-0f3a' };
 
-function registryConfig(port: number, dir: string, auth: string): string {
+function registryConfig(port: number, dir: string, auth: string, proxyRemoteUrl?: string): string {
   return [
     'version: 0.1',
     'log:',
@@ -54,6 +56,7 @@ function registryConfig(port: number, dir: string, auth: string): string {
     'http:',
     `  addr: 127.0.0.1:${port}`,
     '  secret: basegate-test-secret',
+    ...(proxyRemoteUrl ? ['proxy:', `  remoteurl: ${proxyRemoteUrl}`] : []),
     auth,
   ].join('\n');
 }
@@ -86,7 +89,7 @@ export async function startRegistry(options: RegistryServerOptions = {}): Promis
     ].join('\n');
   }
   const configPath = path.join(dir, 'config.yml');
-  fs.writeFileSync(configPath, registryConfig(port, dir, authYaml));
+  fs.writeFileSync(configPath, registryConfig(port, dir, authYaml, options.proxyRemoteUrl));
   const child: ChildProcess = spawn('docker-registry', ['serve', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -5,6 +5,7 @@ import { parseCommand, requireConfig } from '../args';
 import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
 import { formatChecks, type Output } from '../output';
+import { cacheNoticeLines, cacheSummary } from '../cache-notices';
 
 export async function runCheck(argv: string[], out: Output): Promise<number> {
   const { values } = parseCommand('check', argv, {});
@@ -12,9 +13,11 @@ export async function runCheck(argv: string[], out: Output): Promise<number> {
   try {
     const checks = (await mapLimit(runtime.images, 8, (image) => detectImage(image, runtime.deps))).flat();
     const failed = checks.filter((c) => c.status === 'failed').length;
-    if (values.json) out.json({ tags: checks.map((c) => ({ ...c, source: c.source.toString() })), failed });
+    const upstreamCache = cacheSummary(runtime.config);
+    if (values.json) out.json({ tags: checks.map((c) => ({ ...c, source: c.source.toString() })), failed, ...(upstreamCache ? { upstreamCache } : {}) });
     else {
       out.result(formatChecks(checks));
+      for (const line of cacheNoticeLines(runtime.config)) out.progress(line);
       out.progress(`${checks.length} tags checked, ${checks.filter((c) => c.status === 'new' || c.status === 'changed').length} moved, ${failed} failed`);
     }
     return failed > 0 ? EXIT.FAILED : EXIT.OK;

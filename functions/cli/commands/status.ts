@@ -7,6 +7,7 @@ import { diffLine, vulnerabilityLines } from '../format-diff';
 import { parseCommand, requireConfig } from '../args';
 import { composeCli } from '../compose';
 import { EXIT } from '../exit-codes';
+import { cacheNoticeLines, cacheSummary } from '../cache-notices';
 import { shortDigest, type Output } from '../output';
 
 export interface TagStatusView {
@@ -49,9 +50,11 @@ export async function runStatus(argv: string[], out: Output): Promise<number> {
         rebuilds: [...last.values()].map(({ dependent, status, runId, lastError, at, targetDigest }) => ({ dependent, status, runId, lastError, at, targetDigest })),
       };
     });
-    if (values.json) out.json({ tags: views });
+    const upstreamCache = cacheSummary(runtime.config);
+    if (values.json) out.json({ tags: views, ...(upstreamCache ? { upstreamCache } : {}) });
     else if (views.length === 0) out.result('nothing recorded yet: run basegate sync');
     else {
+      for (const line of cacheNoticeLines(runtime.config)) out.result(line);
       for (const v of views) {
         out.result(`${v.source}  ${v.status}  seen ${shortDigest(v.seenDigest)}  promoted ${shortDigest(v.promoted?.sourceDigest)}${v.promoted ? ` as ${v.promoted.immutableTag}` : ''}`);
         if (v.reason) out.result(`    held: ${v.reason}`);

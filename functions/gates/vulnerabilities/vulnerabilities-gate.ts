@@ -9,6 +9,7 @@
  * never kept. The reasons name the ids that failed the gate. A scan that errors leaves the digest
  * pending; a missing attestation fails it.
  */
+import type { ImageRef } from '../../oci/reference';
 import type { Gate, GateContext } from '../../pipeline/gate-port';
 import type { GateResult } from '../../pipeline/records';
 import type { VulnerabilitySummary } from '../../pipeline/vulnerability-summary';
@@ -41,7 +42,7 @@ export function vulnerabilitiesGate(options: VulnerabilitiesGateOptions): Gate {
   const scan = async (context: GateContext, which: 'candidate' | 'baseline'): Promise<Scan> => {
     const side = which === 'candidate' ? { source: context.source, digest: context.digest, inspector: context.inspector } : context.baseline!;
     if (scanner) {
-      const result = await scanWithCommand(scanner, side.source.withDigest(side.digest), await scanPlatforms(context, which), context.tag, context.signal);
+      const result = await scanWithCommand(scanner, pullRefOf(context, side.source.withDigest(side.digest)), await scanPlatforms(context, which), context.tag, context.signal);
       if ('error' in result) {
         const what = which === 'candidate' ? '' : ` of the promoted ${side.digest} (the baseline)`;
         return { kind: 'result', result: { gate: 'vulnerabilities', outcome: 'pending', reasons: [`scan${what}: ${result.error}`], detail: { runs: result.runs } } };
@@ -79,4 +80,9 @@ async function scanPlatforms(context: GateContext, which: 'candidate' | 'baselin
   if (which === 'candidate') return judged;
   const theirs = (await context.baseline!.inspector.platforms()).map((p) => p.platform);
   return judged.filter((p) => theirs.some((t) => platformMatches(p, t)));
+}
+
+/** Where the scanner pulls `ref` from: the quarantine cache when one serves it (issue #22). */
+function pullRefOf(context: GateContext, ref: ImageRef): ImageRef {
+  return context.pullRef?.(ref) ?? ref;
 }
