@@ -17,6 +17,7 @@ import { APPROVE_USAGE, CHECK_USAGE, DIFF_USAGE, REPLAY_POISON_USAGE, ROLLBACK_U
 import { EXIT } from './cli/exit-codes';
 import { consoleOutput } from './cli/output';
 import { BasegateError, ConfigError, describeError } from './errors';
+import { keepWasmOnBaseline } from './cli/wasm-tiering';
 
 type Run = (argv: string[], out: Output) => Promise<number>;
 
@@ -82,6 +83,7 @@ function reportError(err: unknown, out: Output): number {
 }
 
 if (require.main === module) {
+  keepWasmOnBaseline();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

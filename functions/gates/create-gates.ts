@@ -18,8 +18,15 @@ import { maxAgeGate } from './max-age';
 import { maxSizeGate } from './max-size';
 import { platformsGate } from './platforms';
 import { referrersGate } from './referrers';
-import { signatureGate } from './signature/signature-gate';
-import { vulnerabilitiesGate } from './vulnerabilities/vulnerabilities-gate';
+import type * as signature from './signature/signature-gate';
+import type * as vulnerabilities from './vulnerabilities/vulnerabilities-gate';
+
+/**
+ * The signature and vulnerabilities gates are required when a gate set has them: they load
+ * Sigstore (62 modules), which a sync without them should not pay for (issue #20).
+ */
+const signatureGate: typeof signature.signatureGate = (options) => (require('./signature/signature-gate') as typeof signature).signatureGate(options);
+const vulnerabilitiesGate: typeof vulnerabilities.vulnerabilitiesGate = (options) => (require('./vulnerabilities/vulnerabilities-gate') as typeof vulnerabilities).vulnerabilitiesGate(options);
 
 /** The gates config plus the forms the command gate takes beyond it (a `/bin/sh -c` string, one run per platform). */
 export type GatesOptions = Omit<GatesConfig, 'command' | 'vulnerabilities' | 'maxTotalSize' | 'maxManifests'> & {

@@ -1,9 +1,11 @@
 /**
  * Copies one blob into the target repository, cheapest way first:
- * 1. skipped: the memo or a HEAD says the target repository has it;
- * 2. mounted: another repository of the same target registry has it (from the memo, then the
- *    caller's `mountSources`) and the target can mount (`canMount`): no bytes move;
- * 3. uploaded: streamed from the source's `blobGet`, which the port requires to verify while
+ * 1. skipped: the memo says the target repository has it;
+ * 2. mounted: the memo knows it in another repository of the same target registry, and the
+ *    target can mount (`canMount`): the mount is the existence check, no HEAD, no bytes move;
+ * 3. skipped: a HEAD says the target repository has it;
+ * 4. mounted: from the memo's other repositories, then the caller's `mountSources`;
+ * 5. uploaded: streamed from the source's `blobGet`, which the port requires to verify while
  *    streaming (both backends do), so the upload does not hash it again (`verifiedBody`; a
  *    layout target still verifies what it writes). A stream that fails verification errors
  *    before its end, so the target never commits it. The body is a factory, so a retry in the target backend refetches.
@@ -52,32 +54,50 @@ export class BlobCopier {
     }
   }
 
-  /** Skips or mounts the blob when the target has it somewhere; false when it must be uploaded. */
+  /**
+   * Skips or mounts the blob when the target has it somewhere; false when it must be uploaded.
+   * A blob known in another repository of the target registry is mounted at once, the mount
+   * standing in for the HEAD (201 whether or not the repository had it). A 202 leaves it
+   * unknown: after a HEAD, the other places are tried. A 202 for a blob this run put in `from`
+   * means the registry does not mount: it is asked with HEAD alone for the rest of the run.
+   */
   private async placed(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<boolean> {
     const { target, targetRepo, blobLocations, mountSources } = this.run.options;
     const { digest, size } = descriptor;
-    const present = blobLocations.has(targetRepo, digest) ? { size } : await target.blobHead(targetRepo, digest);
+    if (blobLocations.has(targetRepo, digest)) return this.skipped(descriptor);
+    const mounting = canMount(target) && blobLocations.mounts(targetRepo);
+    const known = mounting ? blobLocations.elsewhere(targetRepo, digest) : [];
+    const first = known[0];
+    if (first && (await this.mounted(descriptor, first))) return true;
+    if (first && blobLocations.seenThisRun(first, digest)) blobLocations.mountDeclined(targetRepo);
+    const present = await target.blobHead(targetRepo, digest);
     if (present !== undefined) {
       if (present.size !== size) throw new ContentRejectedError('SIZE_MISMATCH', `blob ${digest} in ${targetRepo.name} has ${present.size} bytes, its descriptor declares ${size}`);
-      blobLocations.record(targetRepo, digest);
-      this.run.stats.blobsSkipped++;
-      this.run.emit({ type: 'blob', digest, size, action: 'skipped' });
-      return true;
+      return this.skipped(descriptor);
     }
-    if (canMount(target)) {
-      const known = blobLocations.elsewhere(targetRepo, digest);
-      const hinted = mountSources.filter((m) => m.repository !== targetRepo.repository && !known.some((k) => k.repository === m.repository));
-      for (const from of [...known, ...hinted]) {
-        this.run.checkpoint();
-        if (await target.blobMount(targetRepo, digest, from)) {
-          blobLocations.record(targetRepo, digest);
-          this.run.stats.blobsMounted++;
-          this.run.emit({ type: 'blob', digest, size, action: 'mounted', from: from.repository });
-          return true;
-        }
-      }
-    }
+    if (!mounting || !blobLocations.mounts(targetRepo)) return false;
+    const hinted = mountSources.filter((m) => m.repository !== targetRepo.repository && !known.some((k) => k.repository === m.repository));
+    for (const from of [...known.slice(1), ...hinted]) if (await this.mounted(descriptor, from)) return true;
     return false;
+  }
+
+  private skipped(descriptor: Pick<Descriptor, 'digest' | 'size'>): true {
+    const { targetRepo, blobLocations } = this.run.options;
+    blobLocations.record(targetRepo, descriptor.digest);
+    this.run.stats.blobsSkipped++;
+    this.run.emit({ type: 'blob', digest: descriptor.digest, size: descriptor.size, action: 'skipped' });
+    return true;
+  }
+
+  /** Mounts the blob from `from`; false when the registry declined (its session cancelled). */
+  private async mounted(descriptor: Pick<Descriptor, 'digest' | 'size'>, from: ImageRef): Promise<boolean> {
+    const { target, targetRepo, blobLocations } = this.run.options;
+    this.run.checkpoint();
+    if (!canMount(target) || !(await target.blobMount(targetRepo, descriptor.digest, from))) return false;
+    blobLocations.record(targetRepo, descriptor.digest);
+    this.run.stats.blobsMounted++;
+    this.run.emit({ type: 'blob', digest: descriptor.digest, size: descriptor.size, action: 'mounted', from: from.repository });
+    return true;
   }
 
   private async upload(descriptor: Pick<Descriptor, 'digest' | 'size'>): Promise<void> {

@@ -6,6 +6,9 @@
  * run, registries do not drop blobs a copy just wrote; a stale entry only costs a declined mount).
  * It also knows which uploads are in progress, so that two copies of a run that need the same
  * blob at once (a base layer) upload it once: the second waits, then skips or mounts it.
+ * It tells what it learnt in this run from what an earlier run's snapshot said (which may be
+ * stale), and which registries declined a mount of a blob known to be in the source repository:
+ * those do not mount, and the copier asks them with HEAD for the rest of the run.
  */
 import type { ImageRef } from './reference';
 
@@ -15,6 +18,10 @@ export class BlobLocations {
   private readonly registries = new Map<string, Map<string, Set<string>>>();
   /** `scheme:registry|digest` → an upload of the blob into that registry in progress (settles either way). */
   private readonly uploads = new Map<string, Promise<void>>();
+  /** `scheme:registry|digest|repository` recorded by this process (not restored from a snapshot). */
+  private readonly seen = new Set<string>();
+  /** `scheme:registry` of registries that declined a mount they should have done. */
+  private readonly declined = new Set<string>();
 
   /** Remembers that `ref`'s repository holds the blob. */
   record(ref: ImageRef, digest: string): void {
@@ -25,6 +32,22 @@ export class BlobLocations {
     if (!repositories) digests.set(digest, (repositories = new Set()));
     repositories.delete(ref.repository);
     repositories.add(ref.repository);
+    this.seen.add(`${key}|${digest}|${ref.repository}`);
+  }
+
+  /** True when this run recorded the blob in `ref`'s repository (a snapshot's word is not enough). */
+  seenThisRun(ref: ImageRef, digest: string): boolean {
+    return this.seen.has(`${registryKey(ref)}|${digest}|${ref.repository}`);
+  }
+
+  /** Notes that `ref`'s registry declined to mount a blob it holds: it does not mount. */
+  mountDeclined(ref: ImageRef): void {
+    this.declined.add(registryKey(ref));
+  }
+
+  /** False once {@link mountDeclined} was said of `ref`'s registry. */
+  mounts(ref: ImageRef): boolean {
+    return !this.declined.has(registryKey(ref));
   }
 
   /** True when `ref`'s repository is known to hold the blob. */

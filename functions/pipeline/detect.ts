@@ -94,11 +94,16 @@ export async function recordCheck(image: TrackedImage, check: TagCheck, deps: Pi
     // A tag back upstream after it went missing is what its record says again: promoted, or to be validated.
     const back = base.status === 'upstream-missing' ? { status: base.promoted?.sourceDigest === digest ? ('promoted' as const) : ('new' as const), reason: undefined } : {};
     return { ...base, ...back, seenDigest: digest, checkedAt: now, firstSeen: seen };
-  });
+  }, (current, next) => check.status === 'unchanged' && current !== undefined && onlyCheckedAtDiffers(current, next));
   if (check.status !== 'unchanged') {
     await deps.state.appendAudit({ at: now, stage: 'detect', subject: check.source.toString(), digest, outcome: check.status, correlationId, detail: check.previousDigest ? { previousDigest: check.previousDigest } : undefined });
   }
   return next;
+}
+
+/** True when a tag record changed in nothing but when it was checked: losing that write costs nothing, so it is deferred. */
+function onlyCheckedAtDiffers(current: TagState, next: TagState): boolean {
+  return JSON.stringify({ ...current, checkedAt: undefined }) === JSON.stringify({ ...next, checkedAt: undefined });
 }
 
 /** When the digest was first seen under the tag, from our own record. */

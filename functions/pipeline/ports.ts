@@ -43,6 +43,14 @@ export interface PutOptions {
   etag?: string;
   /** Write only if there is no record yet (a claim); otherwise throws a `STATE_CONFLICT` error. */
   ifAbsent?: boolean;
+  /**
+   * The record may reach storage after the call returns: with the store's next write, at the
+   * latest when it closes (an interrupted CLI run closes it too). A crash may lose it, so only
+   * for records whose loss costs nothing: detect's `checkedAt` of an unchanged tag, thousands
+   * per no-op run (issue #20). The conditions are still checked at once. A backend that writes
+   * each record on its own (Table Storage) writes it at once.
+   */
+  deferred?: boolean;
 }
 
 /** One append-only audit entry per decision. */

@@ -8,19 +8,22 @@ const MAX_CONFLICTS = 20;
 /**
  * Applies `change` to the current value (undefined when absent) and writes the result with the
  * etag it read; on a conflict it reads again and re-applies. `change` returning undefined writes nothing.
+ * `deferred` says, of a change, whether its write may be deferred (ports.ts `PutOptions.deferred`).
  */
 export async function updateRecord<T>(
   state: StateStore,
   kind: StateKind,
   key: string,
   change: (current: T | undefined) => T | undefined,
+  deferred: (current: T | undefined, next: T) => boolean = () => false,
 ): Promise<T | undefined> {
   for (let attempt = 0; attempt < MAX_CONFLICTS; attempt++) {
     const known = await state.get<T>(kind, key);
     const next = change(known?.value);
     if (next === undefined) return known?.value;
     try {
-      await state.put(kind, key, next, known ? { etag: known.etag } : { ifAbsent: true });
+      const defer = deferred(known?.value, next) ? { deferred: true } : {};
+      await state.put(kind, key, next, known ? { etag: known.etag, ...defer } : { ifAbsent: true, ...defer });
       return next;
     } catch (err) {
       if (err instanceof BasegateError && err.code === 'STATE_CONFLICT') continue;

@@ -5,6 +5,9 @@
  * - Atomic: the whole state is written to a temporary file, fsynced, renamed over the state
  *   file and the directory fsynced, so a reader or a crash sees the old state or the new,
  *   never half of one. Writes that arrive while one is in flight are coalesced into the next.
+ *   A `deferred` put (ports.ts) is kept in memory and written with the next write, at the
+ *   latest {@link DEFERRED_WRITE_MS} later or at close: a no-op sync of 1,000 tags writes the
+ *   file once, not once per round of checks.
  * - Records live in memory while the store is open (the lock makes this process the only
  *   writer); conditions (`etag`, `ifAbsent`) are checked and applied synchronously, so they
  *   hold between concurrent calls of this process too.
@@ -42,6 +45,9 @@ interface Resolved {
   warn: (message: string, meta: Record<string, unknown>) => void;
 }
 
+/** How long a deferred put waits at most for a write to carry it. */
+const DEFERRED_WRITE_MS = 2000;
+
 /** Defaults of {@link FileStateStoreOptions}. */
 const DEFAULTS = {
   /** sync and watch write; only check and status ask for read-only. */
@@ -75,6 +81,9 @@ export class FileStateStore implements StateStore {
   private queued: Promise<void> | undefined;
   private failed: unknown;
   private closed = false;
+  /** A deferred put is in memory only: the next write carries it. */
+  private deferredPending = false;
+  private deferredTimer: NodeJS.Timeout | undefined;
   /** Read-only: the load of the file as it was at one identity (see {@link fileIdentity}), shared by concurrent calls. */
   private loaded: { identity: string; done: Promise<void> } | undefined;
 
@@ -127,7 +136,8 @@ export class FileStateStore implements StateStore {
     let table = this.records.get(kind);
     if (!table) this.records.set(kind, (table = new Map()));
     table.set(key, { etag, json });
-    await this.persist();
+    if (options.deferred) this.deferWrite();
+    else await this.persist();
     return etag;
   }
 
@@ -162,12 +172,27 @@ export class FileStateStore implements StateStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.deferredTimer);
     try {
+      if (this.deferredPending && this.failed === undefined) {
+        await this.persist().catch((err: unknown) => this.options.warn('deferred state records were not written', { file: this.file, error: (err as Error).message }));
+      }
       await this.queued?.catch(() => undefined);
       await this.writing?.catch(() => undefined);
     } finally {
       await this.lock?.release();
     }
+  }
+
+  /** Schedules a write for a deferred put, unless one is scheduled already. */
+  private deferWrite(): void {
+    this.deferredPending = true;
+    if (this.deferredTimer) return;
+    this.deferredTimer = setTimeout(() => {
+      this.deferredTimer = undefined;
+      if (this.deferredPending && !this.closed && this.failed === undefined) this.persist().catch(() => undefined); // a failure is kept in `failed`: every later call reports it
+    }, DEFERRED_WRITE_MS);
+    this.deferredTimer.unref(); // close() writes what is pending
   }
 
   private nextEtag(): string {
@@ -252,6 +277,7 @@ export class FileStateStore implements StateStore {
   }
 
   private startWrite(): Promise<void> {
+    this.deferredPending = false; // writeNow serialises the records synchronously, deferred ones included
     const write = this.writeNow().catch((err: unknown) => {
       this.failed = err;
       throw new BasegateError('STATE_WRITE_FAILED', `writing state file ${this.file} failed`, { cause: err });

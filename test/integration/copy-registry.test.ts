@@ -127,7 +127,39 @@ describe('copyImage, registry → registry', () => {
     }
     const uploadedBytes = proxy.log.filter((e) => e.method === 'PUT' || e.method === 'PATCH').filter((e) => e.path.includes('/blobs/uploads/')).reduce((n, e) => n + e.bytesIn, 0);
     expect(uploadedBytes).toBe(result.bytesUploaded);
+    // The mount is the existence check: a blob known in firstRepo is not asked about with a HEAD first.
+    for (const d of shared) expect(proxy.log.filter((e) => e.method === 'HEAD' && e.path === `/v2/${secondRepo}/blobs/${d}`)).toEqual([]);
     await expectComplete(anonymous(), secondRepo, second);
+  });
+
+  it('a registry that answers a mount of a blob it holds with 202 is asked with HEAD for the rest of the run; its sessions are cancelled and no blob is uploaded twice', async () => {
+    const baseLayer = { seed: 'no-mount-base', size: 40_000 };
+    const images = ['a', 'b', 'c'].map((n) => synthImage({ seed: `no-mount-${n}`, baseLayer, platforms: ['linux/amd64', 'linux/arm64'], layers: 1, layerSize: 2000 }));
+    const srcRepo = uniqueRepo('no-mount-src');
+    for (const [i, image] of images.entries()) await pushImage(token(), srcRepo, [`t${i}`], image);
+    const repos = images.map(() => uniqueRepo('no-mount'));
+    const locations = new BlobLocations();
+    const through = { host: proxy.host };
+    const copy = (i: number) =>
+      copyImage({ source: remote, sourceRef: at(token(), srcRepo, { digest: images[i].digest }), target: remote, targetRef: at(through, repos[i]), tags: ['v1'], blobLocations: locations });
+    await copy(0);
+    // This registry "does not mount": every mount is answered 202 with a session (as a registry that ignores `mount` does).
+    proxy.setRules([{ name: 'no-mount', method: 'POST', query: /mount=/, respond: { status: 202, headers: { location: `/v2/${repos[1]}/blobs/uploads/00000000-0000-4000-8000-000000000000`, 'content-length': '0' } } }]);
+    proxy.clearLog();
+    const second = await copy(1);
+    const third = await copy(2);
+    const mounts = proxy.log.filter((e) => e.method === 'POST' && /mount=/.test(e.query));
+    expect(mounts).toHaveLength(1); // the first 202 for a blob this run put in repos[0] says enough
+    expect(proxy.log.filter((e) => e.method === 'DELETE' && e.path.includes('/blobs/uploads/'))).toHaveLength(1);
+    expect(second).toMatchObject({ blobsMounted: 0, blobsUploaded: images[1].blobs.size });
+    expect(third).toMatchObject({ blobsMounted: 0, blobsUploaded: images[2].blobs.size });
+    // Every blob of each repository was committed once, after a HEAD (or the one declined mount) found it missing.
+    for (const [i, repo] of repos.slice(1).entries()) {
+      for (const d of images[i + 1].blobs.keys()) {
+        expect(proxy.log.filter((e) => e.method === 'PUT' && e.path.startsWith(`/v2/${repo}/blobs/uploads/`) && decodeURIComponent(e.query).includes(d))).toHaveLength(1);
+      }
+      await expectComplete(anonymous(), repo, images[i + 1]);
+    }
   });
 
   it('refuses a blob corrupted in transit: nothing committed, nothing tagged; a clean re-run completes', async () => {

@@ -120,6 +120,26 @@ describe('FileStateStore writes', () => {
     expect((await reopened.list<{ i: number }>('tag')).map((r) => r.value.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
+  it('a deferred put is read back at once, still checks its conditions, and reaches the disk with the next write or at close', async () => {
+    const onDisk = async (): Promise<number[]> => {
+      const reader = await FileStateStore.open(file, { readOnly: true });
+      const found = (await reader.list<{ i: number }>('tag')).map((r) => r.value.i);
+      await reader.close();
+      return found;
+    };
+    const store = await FileStateStore.open(file);
+    const first = await store.put('tag', 't1', { i: 1 });
+    const etag = await store.put('tag', 't1', { i: 2 }, { etag: first, deferred: true });
+    expect((await store.get<{ i: number }>('tag', 't1'))?.value.i).toBe(2);
+    await expect(store.put('tag', 't1', { i: 3 }, { etag: first, deferred: true })).rejects.toMatchObject({ code: 'STATE_CONFLICT' });
+    expect(await onDisk()).toEqual([1]); // not written yet
+    await store.put('tag', 't2', { i: 20 }); // an ordinary write carries the deferred record
+    expect(await onDisk()).toEqual([2, 20]);
+    await store.put('tag', 't1', { i: 4 }, { etag, deferred: true });
+    await store.close(); // close writes what is pending
+    expect(await onDisk()).toEqual([4, 20]);
+  });
+
   it('a corrupt state file is an error, and is left as it was', async () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, '{"version":1,"revision":3,"records":{"tag":{"a":{"etag":"1","val');
