@@ -18,6 +18,8 @@ import { EXIT } from './cli/exit-codes';
 import { consoleOutput } from './cli/output';
 import { BasegateError, ConfigError, describeError } from './errors';
 import { keepWasmOnBaseline } from './cli/wasm-tiering';
+import type * as cliTelemetry from './telemetry/cli-telemetry';
+import { wantsExporter } from './telemetry/otel-settings';
 
 type Run = (argv: string[], out: Output) => Promise<number>;
 
@@ -62,10 +64,15 @@ export async function main(argv: string[], out: Output = consoleOutput): Promise
     out.result(`Usage: ${command.usage}`);
     return EXIT.OK;
   }
+  let stopTelemetry: (() => Promise<void>) | undefined;
   try {
+    // OpenTelemetry's SDK only when OTEL_* settings ask for an exporter; serve starts its own (with /metrics).
+    if (name !== 'serve' && wantsExporter(process.env)) stopTelemetry = await (require('./telemetry/cli-telemetry') as typeof cliTelemetry).startCliTelemetry(process.env);
     return await command.run(rest, out);
   } catch (err) {
     return reportError(err, out);
+  } finally {
+    await stopTelemetry?.().catch(() => undefined);
   }
 }
 

@@ -5,7 +5,7 @@
  * into one file with esbuild, in place. A process then reads one file instead of resolving and
  * reading some 450 modules (a no-op sync spent 0.3 s there). What an entry requires lazily
  * (a command, the composition root) stays lazy: esbuild wraps each module and runs it on its
- * first require. The Azure SDKs and Sigstore stay external, loaded from node_modules only when
+ * first require. The Azure SDKs, Sigstore and the OpenTelemetry SDKs stay external, loaded from node_modules only when
  * used (the CLI never loads the Azure SDKs unless it meets an ACR; a sync without signature
  * gates never loads Sigstore), and @azure/functions must be the package the Functions host
  * talks to. Every other file tsc wrote stays where it was: dist/ keeps its layout.
@@ -26,7 +26,9 @@ for (const entry of ENTRIES) {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: ['@azure/*', '@sigstore/*'],
+    // @opentelemetry/api is bundled (every run records through it, a no-op without an SDK); the SDKs
+    // and exporters load from node_modules only when serve runs or OTEL_* settings ask (issue #19).
+    external: ['@azure/*', '@sigstore/*', '@opentelemetry/sdk-*', '@opentelemetry/exporter-*', '@opentelemetry/core', '@opentelemetry/resources', '@opentelemetry/context-async-hooks'],
     // Maps to the TypeScript sources through tsc's maps, so stack traces still name functions/*.ts.
     sourcemap: true,
     legalComments: 'none',

@@ -20,6 +20,7 @@ import type { ConfiguredImage } from '../config/tracked-images';
 import { createGates } from '../gates/create-gates';
 import { createImageInspector, inspectorOptionsFor } from '../gates/image-inspector';
 import { CopyPromoter } from '../oci/copy-promoter';
+import { registryMetrics } from '../telemetry/registry-metrics';
 import type { RegistryEventListener } from '../oci/registry/events';
 import type { RegistryClientOptions } from '../oci/registry/options';
 import { RemoteRegistry } from '../oci/registry/remote-registry';
@@ -92,7 +93,7 @@ export async function composeAzure(startup: AzureStartup, options: ComposeAzureO
   const resolvedSecrets = new Set<string>();
   const resolveSecret: ResolveSecret = recordingSecrets(createSecretResolver({ env: { ...startup.env }, keyVault }), resolvedSecrets);
 
-  const registry = new RemoteRegistry(azureRegistryOptions(config, settings, resolveSecret, lazyCredential, { ...options.registryOptions, onEvent: options.onRegistryEvent ?? options.registryOptions?.onEvent }));
+  const registry = new RemoteRegistry(azureRegistryOptions(config, settings, resolveSecret, lazyCredential, { ...options.registryOptions, onEvent: registryMetrics(options.onRegistryEvent ?? options.registryOptions?.onEvent) }));
   const storage = settings.storage;
   const state = new TableStateStore(
     storage.kind === 'connectionString'

@@ -25,6 +25,7 @@ import { FileStateStore } from '../state/file-state-store';
 import { clockFromEnvironment } from './env-clock';
 import { stageBuilders } from './stage-builders';
 import { ConfigError } from '../errors';
+import { registryMetrics } from '../telemetry/registry-metrics';
 
 export interface ComposeOptions {
   configFile: string;
@@ -72,7 +73,8 @@ export function registryClientOptions(config: Config, extra: RegistryClientOptio
     // DefaultAzureCredential (az login, environment, workload identity), loaded only when an ACR is met.
     login: { credential: () => (require('../azure/azure-credential') as typeof azureCredential).createAzureCredential() },
   });
-  return { ...extra, hosts: { ...hosts, ...(extra.hosts ?? {}) }, credentials: extra.credentials ?? chain };
+  // Registry metrics (telemetry/metrics.ts) are no-ops unless serve or OTEL_* settings started an SDK.
+  return { ...extra, hosts: { ...hosts, ...(extra.hosts ?? {}) }, credentials: extra.credentials ?? chain, onEvent: registryMetrics(extra.onEvent) };
 }
 
 /** Builds everything a CLI command needs from a config file. */

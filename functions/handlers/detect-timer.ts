@@ -10,6 +10,7 @@ import { mapLimit } from '../map-limit';
 import { newMessage } from '../pipeline/messages';
 import type { StageRuntime } from '../pipeline/stage-runtime';
 import { contextTelemetry } from './telemetry';
+import { inSpan, NEW_TRACE } from '../telemetry/tracing';
 
 /** Sends in flight at once: a few hundred images go out in well under a second. */
 const SEND_CONCURRENCY = 16;
@@ -17,10 +18,13 @@ const SEND_CONCURRENCY = 16;
 /** Sends one detect message per tracked image. */
 export async function detectTimer(timer: Timer, context: InvocationContext, runtime: StageRuntime): Promise<void> {
   const reason = timer.isPastDue ? 'schedule (past due)' : 'schedule';
-  const sent = await mapLimit(runtime.images, SEND_CONCURRENCY, async (image) => {
-    const correlationId = randomUUID();
-    await runtime.queue.send(newMessage('detect', { imageId: image.id, reason, correlationId }));
-    return { imageId: image.id, correlationId };
-  });
+  // The tick is a span: each detect message carries its traceparent, and each image's detect links back to it.
+  const sent = await inSpan('basegate.schedule', { parent: NEW_TRACE, attributes: { 'basegate.images': runtime.images.length } }, () =>
+    mapLimit(runtime.images, SEND_CONCURRENCY, async (image) => {
+      const correlationId = randomUUID();
+      await runtime.queue.send(newMessage('detect', { imageId: image.id, reason, correlationId }));
+      return { imageId: image.id, correlationId };
+    }),
+  );
   contextTelemetry(context).decision({ stage: 'detect', outcome: 'scheduled', images: sent.length, reason, requests: sent });
 }

@@ -23,6 +23,7 @@ import type { StageRuntime } from '../pipeline/stage-runtime';
 import type { TrackedImage } from '../pipeline/tracked-image';
 import { contextTelemetry, type Telemetry } from './telemetry';
 import { withTelemetry } from './telemetry-scope';
+import { withMessageContext } from '../telemetry/tracing';
 
 /** Delayed re-sends of one message before a temporary condition counts as a failure: 1+2+4+8+16+32 min, about an hour. */
 const MAX_DELAYED_ATTEMPTS = 6;
@@ -58,7 +59,8 @@ export async function runQueueMessage<K extends MessageKind>(
     const image = runtime.images.find((i) => i.id === parsed.imageId);
     if (!image) throw new MessageRefused('MESSAGE_UNTRACKED', `image ${JSON.stringify(parsed.imageId)} is not tracked by the loaded basegate.yaml; nothing is fetched for it`);
     if (parsed.tag !== undefined && !tracksTag(image, parsed.tag)) throw new MessageRefused('MESSAGE_UNTRACKED', `tag ${JSON.stringify(parsed.tag)} of ${image.source} is not tracked by basegate.yaml; nothing is fetched for it`);
-    await withTelemetry(telemetry, () => step({ message: parsed as MessageOf<K>, image, telemetry, runtime, context }));
+    // The stage's spans join the trace the sender's traceparent names (telemetry/tracing.ts).
+    await withMessageContext(parsed.traceparent, () => withTelemetry(telemetry, () => step({ message: parsed as MessageOf<K>, image, telemetry, runtime, context })));
   } catch (err) {
     const reason = describeError(err);
     const base = { stage, imageId: message?.imageId, tag: message?.tag, correlationId: message?.correlationId, reason, messageId, dequeueCount: context.triggerMetadata?.dequeueCount };

@@ -13,6 +13,7 @@ import type { Clock, StateStore } from './ports';
 import { bounded, newTagState, tagKey, type TagState } from './records';
 import { updateRecord } from './update-record';
 import type { TrackedImage } from './tracked-image';
+import { recordTagsTracked } from '../telemetry/metrics';
 
 export type DetectStatus = 'new' | 'changed' | 'unchanged' | 'failed';
 
@@ -79,6 +80,7 @@ export async function detectImage(image: TrackedImage, deps: Pick<DetectDeps, 'r
   } catch (err) {
     return [{ imageId: image.id, tag: '*', source: image.source, status: 'failed', error: `listing tags: ${describeError(err)}`, temporary: isTemporary(err) }];
   }
+  recordTagsTracked(image.id, tags.length);
   return Promise.all(tags.map((tag) => checkTag(image, tag, deps)));
 }
 

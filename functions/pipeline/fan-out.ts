@@ -15,6 +15,7 @@ import { needsValidation, owedRebuilds, promoteStage, validateStage, type Promot
 import type { TrackedImage } from './tracked-image';
 import { recordFailedCheck } from './upstream-missing';
 import type { ValidateDeps } from './validate';
+import { inSpan, linkToActive, NEW_TRACE } from '../telemetry/tracing';
 
 /** Tags of one image checked at once: one HEAD each, the registry client bounds requests per host too. */
 const TAG_CONCURRENCY = 8;
@@ -40,24 +41,39 @@ export function tracksTag(image: TrackedImage, tag: string): boolean {
 
 /** Detects one image (every tracked tag, or the one asked for) and sends a validate message per tag that needs one. */
 export async function detectAndFanOut(image: TrackedImage, request: { tag?: string; correlationId: string }, deps: DetectDeps & { queue: Queue }): Promise<DetectedTag[]> {
+  return inSpan('basegate.detect.image', { attributes: { 'basegate.image': image.id, ...(request.tag ? { 'basegate.tag': request.tag } : {}) } }, () => detectOnce(image, request, deps));
+}
+
+async function detectOnce(image: TrackedImage, request: { tag?: string; correlationId: string }, deps: DetectDeps & { queue: Queue }): Promise<DetectedTag[]> {
   const { tag } = request;
   if (tag !== undefined && !tracksTag(image, tag)) {
     throw new MessageRefused('MESSAGE_UNTRACKED', `tag ${JSON.stringify(tag)} of ${image.source} is not tracked by basegate.yaml (images entry ${image.id})`);
   }
   const checks = tag !== undefined ? [await checkTag(image, tag, deps)] : await detectImage(image, deps);
-  return mapLimit(checks, TAG_CONCURRENCY, async (check): Promise<DetectedTag> => {
-    const correlationId = `${request.correlationId}/${check.tag}`;
-    const base = { tag: check.tag, status: check.status, digest: check.digest, previousDigest: check.previousDigest, correlationId };
-    if (check.status === 'failed' || !check.digest) {
-      const reason = check.tag !== '*' ? (await recordFailedCheck(image, check, deps, correlationId)).reason : check.error;
-      return { ...base, action: 'failed', reason, temporary: check.temporary };
-    }
-    const tagState = await recordCheck(image, check, deps, correlationId);
-    const { needed, reason } = await needsValidation(image, tagState, check.digest, deps);
-    if (!needed) return { ...base, action: 'none', reason };
-    await deps.queue.send(newMessage('validate', { imageId: image.id, tag: check.tag, digest: check.digest, correlationId }));
-    return { ...base, action: 'validate', reason };
-  });
+  // A trace per digest decision: each tag's span starts a trace of its own, linked to the image's detect.
+  const links = linkToActive();
+  return mapLimit(checks, TAG_CONCURRENCY, (check) =>
+    inSpan('basegate.detect', { parent: NEW_TRACE, links, attributes: { 'basegate.image': image.id, 'basegate.tag': check.tag, ...(check.digest ? { 'basegate.digest': check.digest } : {}) } }, async (span) => {
+      const detected = await detectedTag(image, check, request.correlationId, deps);
+      span.setAttributes({ 'basegate.outcome': detected.status, 'basegate.action': detected.action });
+      return detected;
+    }),
+  );
+}
+
+/** What detect does about one checked tag: record it, and send a validate message when it needs one. */
+async function detectedTag(image: TrackedImage, check: TagCheck, requestCorrelationId: string, deps: DetectDeps & { queue: Queue }): Promise<DetectedTag> {
+  const correlationId = `${requestCorrelationId}/${check.tag}`;
+  const base = { tag: check.tag, status: check.status, digest: check.digest, previousDigest: check.previousDigest, correlationId };
+  if (check.status === 'failed' || !check.digest) {
+    const reason = check.tag !== '*' ? (await recordFailedCheck(image, check, deps, correlationId)).reason : check.error;
+    return { ...base, action: 'failed', reason, temporary: check.temporary };
+  }
+  const tagState = await recordCheck(image, check, deps, correlationId);
+  const { needed, reason } = await needsValidation(image, tagState, check.digest, deps);
+  if (!needed) return { ...base, action: 'none', reason };
+  await deps.queue.send(newMessage('validate', { imageId: image.id, tag: check.tag, digest: check.digest, correlationId }));
+  return { ...base, action: 'validate', reason };
 }
 
 /** Validates one digest and, when approved, sends its promote message. */

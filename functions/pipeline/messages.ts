@@ -11,6 +11,7 @@
  * - `correlationId` follows one request (a timer tick, a webhook, a manual check) and the digest
  *   it found across every stage, in logs and in the audit.
  * - Unknown fields are dropped, not refused (a tolerant reader): v1 may grow optional fields.
+ *   `traceparent` (issue #19) is one: the W3C trace context of the sending span.
  *
  * Kinds and where they travel (the Azure adapter maps kinds to queues):
  * `detect` (one image, or one of its tags) and `validate` on the validate queue, `promote` on the
@@ -38,6 +39,12 @@ const common = {
   correlationId: z.string().min(1).max(300),
   /** Delivery attempts already spent waiting for a temporary condition (throttling, outage). */
   attempt: z.number().int().min(0).max(100).optional(),
+  /**
+   * The W3C trace context of the span that sent it (https://www.w3.org/TR/trace-context/#traceparent-header),
+   * so one digest's stages are one trace across invocations (telemetry/tracing.ts). Optional; one
+   * that is not valid is dropped, never a reason to refuse the message.
+   */
+  traceparent: z.string().max(256).regex(/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$/).optional().catch(undefined),
 };
 
 /** A diff brief (diff.ts briefDiff): small by construction, bounded here too. */

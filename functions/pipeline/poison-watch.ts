@@ -12,6 +12,7 @@ import type { Clock, StateStore } from './ports';
 import { recordPoisoned, type PoisonRecord } from './poison-record';
 import { QUEUE_STAGES, type PoisonQueues, type QueueStage } from './queue';
 import type { TrackedImage } from './tracked-image';
+import { recordPoisonedMessages } from '../telemetry/metrics';
 
 /** Messages read per poison queue and run: more wait for the next run (the count is reported). */
 const MAX_PER_QUEUE = 500;
@@ -46,6 +47,7 @@ export async function watchPoison(deps: PoisonWatchDeps): Promise<PoisonWatchRep
       if (record) report.recorded.push(record);
     }
   }
+  recordPoisonedMessages(Object.values(report.waiting).reduce((a, b) => a + b, 0));
   return report;
 }
 

@@ -13,6 +13,8 @@ import { briefDiff, type DiffBrief } from './diff';
 import { updateRecord } from './update-record';
 import { vulnerabilitySummaryOf } from './vulnerability-summary';
 import type { TrackedImage } from './tracked-image';
+import { firstSeenAt } from './detect';
+import { recordPromotion } from '../telemetry/metrics';
 
 export interface PromoteJob {
   image: TrackedImage;
@@ -83,6 +85,9 @@ export async function promoteDigest(job: PromoteJob, deps: PromoteDeps): Promise
     correlationId: job.correlationId,
     detail: { target: image.target.withDigest(result.digest).toString(), tags: result.tags, bytesUploaded: result.bytesUploaded, blobsUploaded: result.blobsUploaded, blobsMounted: result.blobsMounted, blobsSkipped: result.blobsSkipped, referrers: result.referrers, durationMs: result.durationMs },
   });
+  // Lag from the digest first seen upstream: cooldowns, holds and retries included.
+  const seen = firstSeenAt(before, digest);
+  recordPromotion(seen ? (deps.clock.now().getTime() - seen.getTime()) / 1000 : undefined);
   const diff = verdict.value.diff && verdict.value.diff.from === previous?.sourceDigest ? briefDiff({ ...verdict.value.diff, vulnerabilities: vulnerabilitySummaryOf(verdict.value) }) : undefined;
   return { result, promoted, previous: previous?.sourceDigest === digest ? undefined : previous, movedTag, ...(diff ? { diff } : {}) };
 }

@@ -14,6 +14,7 @@ import type { PromotionOutcome } from './promote';
 import { promotionId, rebuildKey, type RebuildRecord } from './records';
 import { updateRecord } from './update-record';
 import type { DependentSpec, TrackedImage } from './tracked-image';
+import { inSpan } from '../telemetry/tracing';
 
 export interface RebuildJob {
   image: TrackedImage;
@@ -62,6 +63,15 @@ export interface RebuildRun {
 
 /** Triggers one dependent for one promoted digest unless that already happened. */
 export async function runRebuild(job: RebuildJob, deps: RebuildDeps): Promise<RebuildRun> {
+  const attributes = { 'basegate.image': job.image.id, 'basegate.tag': job.tag, 'basegate.target_digest': job.event.digest, 'basegate.dependent': job.dependent.id };
+  return inSpan('basegate.rebuild', { attributes }, async (span) => {
+    const run = await rebuildOnce(job, deps);
+    span.setAttributes({ 'basegate.outcome': run.record.status, 'basegate.settled_here': run.settledHere });
+    return run;
+  });
+}
+
+async function rebuildOnce(job: RebuildJob, deps: RebuildDeps): Promise<RebuildRun> {
   const key = rebuildKey(promotionId(job.event), job.dependent.id);
   const now = () => deps.clock.now();
   let claimed = false;

@@ -12,6 +12,7 @@ import { updateRecord } from './update-record';
 import { holdDecisionKey } from './approval-decision';
 import { retagGuard } from './retag-guard';
 import { heldBecause, validateDigest, type ValidateDeps } from './validate';
+import { inSpan } from '../telemetry/tracing';
 
 /** One digest of one tracked tag, as a stage receives it. */
 export interface StageJob {
@@ -34,6 +35,19 @@ export type ValidateStageResult =
 
 /** Validates one digest unless that is already settled; records a held tag's status and reason. */
 export async function validateStage(job: StageJob, deps: ValidateDeps): Promise<ValidateStageResult> {
+  return inSpan('basegate.validate', { attributes: spanAttributes(job) }, async (span) => {
+    const result = await validateOnce(job, deps);
+    span.setAttribute('basegate.outcome', result.status);
+    return result;
+  });
+}
+
+/** The attributes every stage span carries. */
+export function spanAttributes(job: { image: TrackedImage; tag: string; digest?: string }): Record<string, string> {
+  return { 'basegate.image': job.image.id, 'basegate.tag': job.tag, ...(job.digest ? { 'basegate.digest': job.digest } : {}) };
+}
+
+async function validateOnce(job: StageJob, deps: ValidateDeps): Promise<ValidateStageResult> {
   const { image, tag, digest } = job;
   const tagState = (await deps.state.get<TagState>('tag', tagKey(image.id, tag)))?.value;
   if (tagState && !job.force && tagState.promoted?.sourceDigest === digest) return { status: 'promoted-already', tagState };
@@ -60,6 +74,14 @@ export interface PromoteStageResult {
 
 /** Promotes one approved digest unless the tag's record shows it promoted already. */
 export async function promoteStage(job: StageJob, deps: PromoteDeps): Promise<PromoteStageResult> {
+  return inSpan('basegate.promote', { attributes: spanAttributes(job) }, async (span) => {
+    const result = await promoteOnce(job, deps);
+    span.setAttributes({ 'basegate.outcome': result.fresh ? 'promoted' : 'promoted-already', 'basegate.target_digest': result.outcome.result.digest });
+    return result;
+  });
+}
+
+async function promoteOnce(job: StageJob, deps: PromoteDeps): Promise<PromoteStageResult> {
   const tagState = (await deps.state.get<TagState>('tag', tagKey(job.image.id, job.tag)))?.value;
   if (tagState && !job.force) {
     if (tagState.promoted?.sourceDigest === job.digest) return { outcome: outcomeOf(tagState), fresh: false };

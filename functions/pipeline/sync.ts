@@ -17,6 +17,7 @@ import { outcomeOf, promoteStage, setTagStatus, validateStage } from './stages';
 import type { TrackedImage } from './tracked-image';
 import { recordFailedCheck } from './upstream-missing';
 import type { ValidateDeps } from './validate';
+import { inSpan, NEW_TRACE } from '../telemetry/tracing';
 
 /** Final state of one tracked tag after a sync. */
 export type SyncStatus = 'promoted' | 'unchanged' | 'rejected' | 'pending' | 'failed' | 'upstream-missing' | 'would-validate';
@@ -79,7 +80,17 @@ export async function sync(images: readonly TrackedImage[], deps: SyncDeps, opti
   return summarise(perImage.flat());
 }
 
-async function syncTag(image: TrackedImage, check: TagCheck, deps: SyncDeps, options: SyncOptions): Promise<TagReport> {
+/** One tag's decision, a trace of its own (telemetry/tracing.ts): detect's record, then validate, promote and rebuild spans inside. */
+function syncTag(image: TrackedImage, check: TagCheck, deps: SyncDeps, options: SyncOptions): Promise<TagReport> {
+  const attributes = { 'basegate.image': image.id, 'basegate.tag': check.tag, ...(check.digest ? { 'basegate.digest': check.digest } : {}) };
+  return inSpan('basegate.detect', { parent: NEW_TRACE, attributes }, async (span) => {
+    const report = await syncTagOnce(image, check, deps, options);
+    span.setAttribute('basegate.outcome', report.status);
+    return report;
+  });
+}
+
+async function syncTagOnce(image: TrackedImage, check: TagCheck, deps: SyncDeps, options: SyncOptions): Promise<TagReport> {
   const report: TagReport = { imageId: image.id, source: check.source.toString(), tag: check.tag, status: 'failed', detected: check.status, digest: check.digest, previousDigest: check.previousDigest };
   if (check.status === 'failed' || !check.digest) {
     if (options.dryRun || check.tag === '*') return { ...report, status: 'failed', reason: check.error };

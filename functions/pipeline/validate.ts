@@ -13,6 +13,7 @@ import { digestKey, tagKey, type Approval, type GateResult, type TagState, type 
 import { firstSeenAt } from './detect';
 import { diffDigests } from './diff';
 import type { TrackedImage } from './tracked-image';
+import { recordGateVerdicts } from '../telemetry/metrics';
 
 export interface ValidateJob {
   image: TrackedImage;
@@ -89,6 +90,7 @@ export async function validateDigest(job: ValidateJob, deps: ValidateDeps): Prom
     ...(closure ? { closure } : {}),
   };
   await deps.state.put('verdict', key, verdict);
+  recordGateVerdicts(results);
   await deps.state.appendAudit({
     at: verdict.at,
     stage: 'validate',

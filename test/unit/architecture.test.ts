@@ -33,7 +33,8 @@ function violations(list: string[], allowed: (file: string, spec: string) => boo
 }
 
 // zod (schemas at the boundary, such as queue messages) and node:crypto (hashing) compute; they reach nothing outside.
-const PIPELINE_MAY_IMPORT = [/^\.\//, /^\.\.\/errors$/, /^\.\.\/map-limit$/, /^\.\.\/oci\/(reference|registry-port|schema|media-types)$/, /^zod$/, /^node:crypto$/];
+// telemetry/metrics and telemetry/tracing record through @opentelemetry/api, a no-op until an SDK is installed.
+const PIPELINE_MAY_IMPORT = [/^\.\//, /^\.\.\/telemetry\/(metrics|tracing)$/, /^\.\.\/errors$/, /^\.\.\/map-limit$/, /^\.\.\/oci\/(reference|registry-port|schema|media-types)$/, /^zod$/, /^node:crypto$/];
 
 describe('architecture', () => {
   it('finds the source files', () => {
@@ -44,6 +45,11 @@ describe('architecture', () => {
     const pipeline = files.filter((f) => f.startsWith(path.join(functionsDir, 'pipeline') + path.sep));
     expect(pipeline.length).toBeGreaterThan(5);
     expect(violations(pipeline, (_f, spec) => PIPELINE_MAY_IMPORT.some((r) => r.test(spec)))).toEqual([]);
+  });
+
+  it('what the pipeline records telemetry through loads @opentelemetry/api only (the SDKs load when serve or OTEL_* settings ask)', () => {
+    const recording = ['metrics.ts', 'tracing.ts'].map((f) => path.join(functionsDir, 'telemetry', f));
+    expect(violations(recording, (_f, spec) => spec === '@opentelemetry/api')).toEqual([]);
   });
 
   it('only functions/azure imports the @azure SDKs (and the Functions entry @azure/functions)', () => {
